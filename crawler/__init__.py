@@ -1,0 +1,1 @@
+"""newswatch's Scrapy project: spiders, the extraction core and the store pipeline."""

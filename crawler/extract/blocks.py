@@ -1,0 +1,44 @@
+"""Blocks: a page flattened into lines of text, the unit every later step reasons about."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_SPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+@dataclass
+class Block:
+    """One line of page text with what is known of where it stood."""
+
+    text: str
+    tag: str = "p"
+    link_chars: int = 0
+    path: tuple[int, ...] = field(default_factory=tuple)  # ids of enclosing block elements
+    chrome: bool = False  # inside an element marked as site chrome
+    gap_before: bool = False  # a blank line before it (plain-text pages)
+
+    @property
+    def link_density(self) -> float:
+        """Share of the text that is link text."""
+        return self.link_chars / len(self.text) if self.text else 0.0
+
+    @property
+    def is_heading(self) -> bool:
+        """True for h1 to h6."""
+        return len(self.tag) == 2 and self.tag[0] == "h" and self.tag[1].isdigit()
+
+
+def clean_text(text: str) -> str:
+    """Collapse whitespace (including no-break and ideographic spaces) and trim."""
+    text = unicodedata.normalize("NFC", text.replace("\u00a0", " ").replace("\u3000", " "))
+    text = text.replace("\u200b", "").replace("\ufeff", "")
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_weight(text: str) -> float:
+    """Length in Latin-equivalent characters: one CJK character says about as much as 2.5."""
+    return len(text) + 1.5 * len(_CJK.findall(text))

@@ -1,0 +1,131 @@
+"""extract(): page bytes in, Article out. No network, no database, no clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from .article import Article
+from .blocks import Block
+from .dates import date_from_url, parse_meta_date
+from .decode import decode
+from .html import best_container, blocks_of, clean, parse
+from .language import detect_language
+from .layout import Head, body_paragraphs, find_dateline
+from .meta import Meta, read_meta
+from .text import read_plain
+from .title import choose_title
+
+_HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+# Metadata and page dates further than this from the URL's own date are not believed.
+_URL_DATE_TOLERANCE = timedelta(days=7)
+
+
+def extract(page: bytes | str, url: str, content_type: str | None = None) -> Article:
+    """Read one page into an Article; a page with no article gives an empty body."""
+    text = page if isinstance(page, str) else decode(page, content_type)
+    if _looks_binary(text):
+        return Article(url=_strip_fragment(url))
+    text = text.replace("\x00", "")
+    if _is_plain(text, content_type):
+        title, head, paragraphs = read_plain(text)
+        published = _pick_date([], head, url)
+        language = detect_language(" ".join(paragraphs[:5]), None)
+        return Article(
+            url=_strip_fragment(url),
+            title=title,
+            published=published,
+            origin=head.dateline.origin if head.dateline else None,
+            paragraphs=tuple(paragraphs),
+            language=language,
+        )
+    return _extract_html(text, url)
+
+
+def _looks_binary(text: str) -> bool:
+    """True for bytes that are no text at all (an image, a truncated gzip, garbage)."""
+    sample = text[:20_000]
+    if not sample:
+        return False
+    bad = len(_BINARY.findall(sample))
+    return bad / len(sample) > 0.02
+
+
+def _is_plain(text: str, content_type: str | None) -> bool:
+    if content_type and "text/plain" in content_type.lower():
+        return True
+    return _HTML_SNIFF.search(text[:4096]) is None
+
+
+def _extract_html(text: str, url: str) -> Article:
+    soup = parse(text)
+    meta = read_meta(soup)
+    clean(soup)
+    root = soup.body or soup
+    blocks = blocks_of(root)
+    container = best_container(blocks)
+    title, title_index = choose_title(meta, blocks)
+    dated = find_dateline(blocks, title_index)
+    head = Head(title_index, dated[0] if dated else None, dated[1] if dated else None)
+    article_blocks = _container_blocks(blocks, container, head)
+    paragraphs = body_paragraphs(article_blocks, title)
+    return Article(
+        url=canonical_url(url, meta),
+        title=title,
+        published=_pick_date(meta.dates, head, url),
+        origin=head.dateline.origin if head.dateline else None,
+        paragraphs=tuple(paragraphs),
+        language=detect_language(" ".join(paragraphs[:5]), meta.language),
+    )
+
+
+def _container_blocks(blocks: list[Block], container: int | None, head: Head) -> list[Block]:
+    """The blocks inside the article's container that come after its title and date line."""
+    inside = [i for i, b in enumerate(blocks) if container is None or container in b.path]
+    if not inside:
+        return []
+    start = inside[0]
+    if head.title_index is not None or head.dateline_index is not None:
+        head_end = head.body_start
+        if start <= head_end <= inside[-1] + 1:
+            start = head_end
+    return [blocks[i] for i in inside if i >= start]
+
+
+def _pick_date(meta_dates: list[str], head: Head, url: str) -> date | None:
+    """Metadata first, then the page's date line, then the URL; far from the URL's date is doubted."""
+    url_date = date_from_url(url)
+    candidates = [parse_meta_date(value) for value in meta_dates]
+    if head.dateline:
+        candidates.append(head.dateline.published)
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        if url_date is None or abs(candidate - url_date) <= _URL_DATE_TOLERANCE:
+            return candidate
+    return url_date
+
+
+def canonical_url(url: str, meta: Meta) -> str:
+    """The page's canonical URL when it names one on the same site, else the fetched URL."""
+    if meta.canonical:
+        candidate = urljoin(url, meta.canonical.strip())
+        if _same_site(candidate, url):
+            return _strip_fragment(candidate)
+    return _strip_fragment(url)
+
+
+def _same_site(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    if pa.scheme not in {"http", "https"}:
+        return False
+    host_a = (pa.hostname or "").removeprefix("www.")
+    host_b = (pb.hostname or "").removeprefix("www.")
+    return host_a == host_b and pa.port == pb.port
+
+
+def _strip_fragment(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(fragment=""))

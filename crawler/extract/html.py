@@ -1,0 +1,214 @@
+"""HTML pages: strip what is never content, flatten to blocks, find the article's container."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from .blocks import Block, clean_text, text_weight
+
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "embed",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "option",
+    "figcaption",
+    "nav",
+    "aside",
+    "dialog",
+    "audio",
+    "video",
+    "map",
+    "head",
+]
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "form",
+        "fieldset",
+        "address",
+        "center",
+        "hr",
+        "body",
+        "html",
+        "details",
+        "summary",
+    ]
+)
+_STRUCTURAL = frozenset({"html", "body", "main", "article"})
+_CHROME_NAME = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|crumbs?|share|sharing|social|related|"
+    r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
+    r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
+    r"widget|promo|teaser-list|more-articles|tags?|byline-share|position|location)(?:$|[\s_-])",
+    re.I,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A block must say more than this much before it counts for its container.
+_BLOCK_COST = 25.0
+
+
+def parse(text: str) -> BeautifulSoup:
+    """Parse HTML with lxml under BeautifulSoup."""
+    return BeautifulSoup(text, "lxml")
+
+
+def clean(soup: BeautifulSoup) -> None:
+    """Remove elements that never hold article text: scripts, forms' widgets, hidden parts."""
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(_is_hidden):
+        tag.decompose()
+
+
+def _is_hidden(tag: Tag) -> bool:
+    if tag.name in _STRUCTURAL:
+        return False
+    attrs = tag.attrs
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = attrs.get("style")
+    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _is_chrome_element(tag: Tag) -> bool:
+    if tag.name in _STRUCTURAL or tag.name in {"p", "h1", "h2"}:
+        return False
+    names = " ".join([tag.get("id") or "", *(tag.get("class") or [])])  # type: ignore[list-item]
+    if not names.strip() or not _CHROME_NAME.search(names):
+        return False
+    # A wrapper named after a feature of the page ("has-sidebar") may still hold the article.
+    return len(tag.find_all("p", limit=4)) < 4 and tag.find("h1") is None
+
+
+def blocks_of(root: Tag) -> list[Block]:
+    """Flatten an element into blocks of text, breaking at block elements and <br>."""
+    blocks: list[Block] = []
+    parts: list[str] = []
+    state = {"link": 0, "link_chars": 0}
+    path: list[Tag] = [root]
+    chrome_depth = [0]
+    chrome_ids: set[int] = set()
+
+    def flush() -> None:
+        text = clean_text("".join(parts))
+        if text:
+            blocks.append(
+                Block(
+                    text=text,
+                    tag=path[-1].name,
+                    link_chars=min(state["link_chars"], len(text)),
+                    path=tuple(id(el) for el in path),
+                    chrome=chrome_depth[0] > 0,
+                )
+            )
+        parts.clear()
+        state["link_chars"] = 0
+
+    # An explicit stack, not recursion: a hostile page may nest thousands of levels.
+    stack: list[object] = list(reversed(list(root.children)))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):  # the end of an element
+            kind, tag = node
+            if kind == "block":
+                flush()
+                path.pop()
+            elif kind == "link":
+                state["link"] -= 1
+            if id(tag) in chrome_ids:
+                chrome_depth[0] -= 1
+            continue
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString or node.__class__.__name__ == "CData":
+                parts.append(str(node))
+                if state["link"]:
+                    state["link_chars"] += len(str(node).strip())
+            continue
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "br":
+            flush()
+            continue
+        if _is_chrome_element(node):
+            chrome_ids.add(id(node))
+            chrome_depth[0] += 1
+        if node.name in BLOCK_TAGS:
+            flush()
+            path.append(node)
+            stack.append(("block", node))
+        elif node.name == "a":
+            state["link"] += 1
+            stack.append(("link", node))
+        else:
+            stack.append(("inline", node))
+        stack.extend(reversed(list(node.children)))
+    flush()
+    return blocks
+
+
+def block_score(block: Block) -> float:
+    """How much a block speaks for its container being the article: text for, links against."""
+    if block.chrome:
+        return -text_weight(block.text)
+    weight = text_weight(block.text)
+    link = weight * block.link_density
+    return weight - 3 * link - _BLOCK_COST
+
+
+def best_container(blocks: Sequence[Block]) -> int | None:
+    """Id of the element whose blocks, taken together, score highest (deepest on a tie)."""
+    scores: dict[int, float] = {}
+    depth: dict[int, int] = {}
+    for block in blocks:
+        weight = block_score(block)
+        for level, element_id in enumerate(block.path):
+            scores[element_id] = scores.get(element_id, 0.0) + weight
+            depth[element_id] = level
+    if not scores:
+        return None
+    return max(scores, key=lambda k: (scores[k], depth[k]))

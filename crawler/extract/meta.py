@@ -1,0 +1,144 @@
+"""Structured metadata: JSON-LD, OpenGraph, <meta> tags, <time>, <title>, canonical link."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from .blocks import clean_text
+
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "blogposting",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "report",
+    "webpage",
+    "liveblogposting",
+    "socialmediaposting",
+    "scholarlyarticle",
+    "techarticle",
+}
+_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publish-date",
+    "dc.date.issued",
+    "dcterms.date",
+    "dc.date",
+    "dcterms.created",
+    "date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "og:published_time",
+    "publication_date",
+    "cxenseparse:recs:publishtime",
+    "release_date",
+    "originalpublicationdate",
+)
+
+
+@dataclass
+class Meta:
+    """What a page says about itself outside its visible text."""
+
+    title_tag: str | None = None
+    headlines: list[str] = field(default_factory=list)  # og:title, JSON-LD headline, …
+    dates: list[str] = field(default_factory=list)  # most trusted first
+    canonical: str | None = None
+    language: str | None = None
+
+
+def read_meta(soup: BeautifulSoup) -> Meta:
+    """Collect a page's metadata before any cleaning touches the tree."""
+    meta = Meta()
+    if soup.title and soup.title.string:
+        meta.title_tag = clean_text(soup.title.get_text())
+    tags = _meta_tags(soup)
+    for item in _json_ld_articles(soup):
+        _take_json_ld(meta, item)
+    for key in ("og:title", "twitter:title", "title", "dc.title"):
+        if tags.get(key):
+            meta.headlines.append(clean_text(tags[key]))
+    meta.dates += [tags[k] for k in _DATE_KEYS if tags.get(k)]
+    for time in soup.find_all("time", limit=5):
+        value = time.get("datetime")
+        if isinstance(value, str) and value:
+            meta.dates.append(value)
+    meta.canonical = meta.canonical or _canonical(soup) or tags.get("og:url")
+    html = soup.find("html")
+    lang = html.get("lang") if isinstance(html, Tag) else None
+    meta.language = (lang if isinstance(lang, str) else None) or tags.get("content-language") or tags.get("og:locale")
+    return meta
+
+
+def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = tag.get("property") or tag.get("name") or tag.get("itemprop") or tag.get("http-equiv")
+        content = tag.get("content")
+        if isinstance(key, str) and isinstance(content, str):
+            tags.setdefault(key.strip().lower(), content.strip())
+    return tags
+
+
+def _canonical(soup: BeautifulSoup) -> str | None:
+    for link in soup.find_all("link", href=True):
+        rel: list[str] = link.get("rel") or []  # type: ignore[assignment]
+        if "canonical" in [r.lower() for r in rel]:
+            href = link.get("href")
+            return href if isinstance(href, str) else None
+    return None
+
+
+def _json_ld_articles(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(script.string or "")
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common; the page's other signals remain
+        yield from _walk_json(data, depth=0)
+
+
+def _walk_json(data: Any, depth: int) -> Iterator[dict[str, Any]]:
+    if depth > 6:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _walk_json(item, depth + 1)
+    elif isinstance(data, dict):
+        kind = data.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if any(isinstance(k, str) and k.lower() in _ARTICLE_TYPES for k in kinds):
+            yield data
+        for key in ("@graph", "mainEntity"):
+            if key in data:
+                yield from _walk_json(data[key], depth + 1)
+
+
+def _take_json_ld(meta: Meta, item: dict[str, Any]) -> None:
+    kind = item.get("@type")
+    is_webpage = isinstance(kind, str) and kind.lower() == "webpage"
+    headline = item.get("headline")
+    if isinstance(headline, str) and headline.strip() and not is_webpage:
+        meta.headlines.append(clean_text(headline))
+    published = item.get("datePublished")
+    if isinstance(published, str) and published.strip():
+        # An Article's own date outranks the page-level WebPage's.
+        meta.dates.insert(0 if not is_webpage else len(meta.dates), published)
+    lang = item.get("inLanguage")
+    if isinstance(lang, str) and not meta.language:
+        meta.language = lang

@@ -1,0 +1,85 @@
+"""The store pipeline: each item becomes a store.record() call, each crawl a crawl row."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from crawler.items import ArticlePage, FailedPage
+from store import Outcome, open_db, record
+from store.crawls import CrawlCounts, finish_crawl, record_failure, start_crawl
+from store.record import Fetch, now_iso
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Write articles and failures of one crawl into the SQLite store."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("NEWSWATCH_DB")
+        self.progress = crawler.settings.getbool("NEWSWATCH_PROGRESS")
+        self.counts = CrawlCounts()
+        self.crawl_id: int | None = None
+        self.site = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the pipeline and hook it to the spider's open and close signals."""
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Open the store and the crawl run's row."""
+        self.site = spider.name
+        self.db = open_db(self.db_path)
+        self.crawl_id = start_crawl(self.db, self.site)
+        self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
+
+    def process_item(self, item: Any) -> Any:
+        """Record an article (new, edited or unchanged) or a failed page."""
+        if isinstance(item, FailedPage):
+            self.counts.failed += 1
+            record_failure(self.db, self.crawl_id, item.site, item.url, item.status, item.reason)
+            self._say(f"failed    {item.url} ({item.reason})")
+        elif isinstance(item, ArticlePage):
+            fetch = Fetch(
+                fetched_at=now_iso(),
+                crawl_id=self.crawl_id,
+                raw=item.raw,
+                content_type=item.content_type,
+                fetched_url=item.fetched_url,
+                etag=item.etag,
+                last_modified=item.last_modified,
+            )
+            result = record(self.db, item.site, item.article, fetch)
+            self.counts.pages += 1
+            if result.outcome is Outcome.NEW:
+                self.counts.new += 1
+            elif result.outcome is Outcome.EDITED:
+                self.counts.edited += 1
+            else:
+                self.counts.unchanged += 1
+            self.crawler.stats.inc_value(f"newswatch/{result.outcome.value}")
+            self._say(f"{result.outcome.value:<9} {item.article.url}  {item.article.title or ''}")
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Close the crawl run with its counts; any reason but 'finished' is noted."""
+        if self.crawl_id is None:
+            return
+        status = "ok" if reason in {"finished", "closespider_pagecount"} else reason
+        finish_crawl(self.db, self.crawl_id, self.counts, status)
+        self.db.close()
+
+    def _say(self, line: str) -> None:
+        logger.info("[%s] %s", self.site, line)
+        if self.progress:
+            print(f"[{self.site}] {line}", file=sys.stderr, flush=True)

@@ -1,0 +1,72 @@
+"""Run crawls of registry sites in this process, on one Twisted reactor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.config import Config
+from crawler.spiders.site import SiteSpider
+from store import open_db
+from store.crawls import crawl_row
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    """What one site's crawl did, read back from its crawl row."""
+
+    site: str
+    crawl_id: int | None
+    status: str
+    pages: int
+    new: int
+    edited: int
+    unchanged: int
+    failed: int
+
+
+def scrapy_settings(config_path: Path, db_path: Path, progress: bool, log_level: str) -> Settings:
+    """The project's settings with the registry, database and verbosity of this run."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NEWSWATCH_CONFIG", str(config_path), priority="cmdline")
+    settings.set("NEWSWATCH_DB", str(db_path), priority="cmdline")
+    settings.set("NEWSWATCH_PROGRESS", progress, priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    return settings
+
+
+def crawl_sites(
+    config: Config, site_names: Sequence[str], db_path: Path, progress: bool = True, log_level: str = "WARNING"
+) -> list[CrawlSummary]:
+    """Crawl the named sites concurrently and return one summary per site.
+
+    Runs the reactor, so it can be called once per process: the monitor runs it in a
+    subprocess for each scheduled crawl.
+    """
+    sites = [config.site(name) for name in site_names]
+    process = CrawlerProcess(scrapy_settings(config.path, db_path, progress, log_level))
+    crawlers = []
+    for site in sites:
+        crawler = process.create_crawler(SiteSpider.for_site(site))
+        crawlers.append((site.name, crawler))
+        process.crawl(crawler)
+    process.start()
+    db = open_db(db_path)
+    try:
+        return [_summary(db, name, crawler.stats.get_value("newswatch/crawl_id")) for name, crawler in crawlers]
+    finally:
+        db.close()
+
+
+def _summary(db, site: str, crawl_id: int | None) -> CrawlSummary:  # type: ignore[no-untyped-def]
+    row = crawl_row(db, crawl_id) if crawl_id else None
+    if row is None:
+        return CrawlSummary(site, None, "did not start", 0, 0, 0, 0, 0)
+    return CrawlSummary(
+        site, crawl_id, row["status"], row["pages"], row["new"], row["edited"], row["unchanged"], row["failed"]
+    )

@@ -1,0 +1,26 @@
+"""Scrapy settings for newswatch. Sites come from the registry, not from spider modules."""
+
+from crawler.config import default_config_path, default_db_path
+
+BOT_NAME = "newswatch"
+SPIDER_MODULES: list[str] = []
+SPIDER_LOADER_CLASS = "crawler.loader.SiteSpiderLoader"
+
+NEWSWATCH_CONFIG = str(default_config_path())
+NEWSWATCH_DB = str(default_db_path())
+NEWSWATCH_PROGRESS = False
+
+USER_AGENT = "newswatch/0.1 (news change monitor; +https://github.com/newswatch)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Re-checked articles send their validators; a 304 must reach the spider, not be dropped.
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
+
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

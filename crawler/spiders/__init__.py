@@ -1,0 +1,1 @@
+"""Spiders: one generic spider, specialised per registry entry."""

@@ -1,0 +1,100 @@
+"""Render a digest or a diff as plain text, Markdown or JSON. Pure functions of their input."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from .diff import Hunk
+from .digest import Digest, Item
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def render(digest: Digest, fmt: str) -> str:
+    """The digest in 'text', 'markdown' or 'json'."""
+    if fmt == "json":
+        return json.dumps(digest.to_dict(), ensure_ascii=False, indent=2)
+    if fmt == "markdown":
+        return render_markdown(digest)
+    return render_text(digest)
+
+
+def render_text(digest: Digest) -> str:
+    """A terminal-friendly digest; edits shown as [-removed-]{+added+}."""
+    lines = [f"newswatch digest — {digest.label}", f"{len(digest.new)} new, {len(digest.edited)} edited", ""]
+    lines.append(f"NEW ({len(digest.new)})")
+    for item in digest.new:
+        lines += _text_item(item)
+    if not digest.new:
+        lines.append("  (none)")
+    lines += ["", f"EDITED ({len(digest.edited)})"]
+    for item in digest.edited:
+        lines += _text_item(item)
+        lines.append(f"    changed: {', '.join(item.changed_fields)}")
+        for name, hunks in item.diff.items():
+            lines += [f"    {name}: {text_hunk(h)}" for h in hunks]
+    if not digest.edited:
+        lines.append("  (none)")
+    return "\n".join(lines) + "\n"
+
+
+def _text_item(item: Item) -> list[str]:
+    meta = " · ".join(x for x in (item.site, item.published, item.origin) if x)
+    out = [f"- {item.title or '(untitled)'}", f"    {meta}", f"    {item.url}"]
+    if item.summary and not item.changed_fields:
+        out.append(f"    {item.summary}")
+    return out
+
+
+def text_hunk(hunk: Hunk) -> str:
+    """One change in text form: …before [-removed-]{+added+} after…"""
+    removed = f"[-{hunk.removed}-]" if hunk.removed else ""
+    added = f"{{+{hunk.added}+}}" if hunk.added else ""
+    return f"…{hunk.before}{removed}{added}{hunk.after}…"
+
+
+def md_escape(text: str | None) -> str:
+    """Escape Markdown syntax and HTML in scraped text."""
+    return _MD_SPECIAL.sub(r"\\\1", (text or "").replace("\n", " "))
+
+
+def md_hunk(hunk: Hunk) -> str:
+    """One change in Markdown: removed words struck through, added words bold."""
+    removed = f"~~{md_escape(hunk.removed)}~~" if hunk.removed.strip() else ""
+    added = f"**{md_escape(hunk.added)}**" if hunk.added.strip() else ""
+    return f"…{md_escape(hunk.before)}{removed}{added}{md_escape(hunk.after)}…"
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as Markdown, every scraped string escaped."""
+    lines = [f"# newswatch digest — {digest.label}", "", f"{len(digest.new)} new, {len(digest.edited)} edited", ""]
+    lines += [f"## New ({len(digest.new)})", ""]
+    for item in digest.new:
+        lines += [*_md_item(item), f"  {md_escape(item.summary)}", ""]
+    lines += [f"## Edited ({len(digest.edited)})", ""]
+    for item in digest.edited:
+        lines += _md_item(item)
+        lines.append(f"  Changed: {', '.join(item.changed_fields)}")
+        for name, hunks in item.diff.items():
+            lines += [f"  - {name}: {md_hunk(h)}" for h in hunks]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _md_item(item: Item) -> list[str]:
+    meta = " · ".join(md_escape(x) for x in (item.site, item.published, item.origin) if x)
+    url = item.url if item.url.startswith(("http://", "https://")) else ""
+    title = md_escape(item.title or "(untitled)")
+    head = f"- [{title}](<{url.replace('>', '%3E')}>)" if url else f"- {title}"
+    return [head, f"  {meta}"]
+
+
+def render_change(url: str, fields: Sequence[str], diffs: dict[str, list[Hunk]], when: str) -> str:
+    """The last change of one article, for `newswatch diff`."""
+    lines = [f"{url}", f"changed {when}: {', '.join(fields) or 'nothing'}"]
+    for name, hunks in diffs.items():
+        for hunk in hunks:
+            lines.append(f"  {name}: {text_hunk(hunk)}")
+    return "\n".join(lines) + "\n"

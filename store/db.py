@@ -1,0 +1,111 @@
+"""Open the database and own its schema: the only module that creates or alters tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; the message says how to fix it."""
+
+
+MIGRATIONS = Migrations("newswatch")
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    """Articles, their versions, crawl runs, fetch failures and events."""
+    db.executescript(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            site TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_checked TEXT NOT NULL,
+            current_version_id INTEGER,
+            status TEXT NOT NULL DEFAULT 'live',
+            misses INTEGER NOT NULL DEFAULT 0,
+            etag TEXT,
+            last_modified TEXT
+        );
+        CREATE INDEX articles_site ON articles(site);
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            fingerprint TEXT NOT NULL,
+            title TEXT,
+            published TEXT,
+            origin TEXT,
+            language TEXT,
+            body TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            crawl_id INTEGER REFERENCES crawls(id),
+            fetched_url TEXT,
+            content_type TEXT,
+            raw BLOB,
+            UNIQUE(article_id, fingerprint)
+        );
+        CREATE TABLE crawls (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            pages INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            edited INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        );
+        CREATE INDEX crawls_site ON crawls(site, started_at);
+        CREATE TABLE failures (
+            id INTEGER PRIMARY KEY,
+            crawl_id INTEGER REFERENCES crawls(id),
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            status INTEGER,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            site TEXT NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            version_id INTEGER REFERENCES versions(id),
+            previous_version_id INTEGER REFERENCES versions(id),
+            crawl_id INTEGER REFERENCES crawls(id),
+            changed_fields TEXT
+        );
+        CREATE INDEX events_at ON events(at);
+        """
+    )
+
+
+def open_db(path: str | Path) -> Database:
+    """Open (creating if needed) the store at path and bring its schema up to date."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        db = Database(conn)
+        # WAL lets the digest read while a crawl writes; a crash mid-write leaves the
+        # last committed state intact.
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=NORMAL")
+        MIGRATIONS.apply(db)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise StoreError(
+            f"cannot open the database {path}: {exc}. Check the path (NEWSWATCH_DB or --db), "
+            "its permissions and free disk space."
+        ) from exc
+    return db

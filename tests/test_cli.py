@@ -1,0 +1,91 @@
+"""The real `newswatch` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newswatch.samples import SampleSites
+from store.record import now_iso
+
+from .conftest import Cli
+
+SEED = Path(__file__).parent / "golden" / "seeds" / "002_4da6defca7b4886c.txt"
+EDITED = "/www/english/c/2020-11-23/595351.shtml"
+
+
+def test_help_explains_every_command(db_path: Path) -> None:
+    out = Cli(None, db_path)("--help").stdout
+    for command in ("crawl", "digest", "extract", "history", "diff", "demo", "samples"):
+        assert command in out
+
+
+def test_extract_a_local_file_as_json(db_path: Path) -> None:
+    url = "https://www.cqc.com.cn/www/english/c/2020-11-23/595351.shtml"
+    result = Cli(None, db_path)("extract", str(SEED), "--url", url, "--json", "--content-type", "text/plain")
+    fields = json.loads(result.stdout)
+    assert fields["title"] == "CQC Contributed to SAMR Quality Certification Series Events"
+    assert fields["published"] == "2020-11-23" and fields["origin"] == "中国质量认证中心"
+    assert fields["body"].startswith("From November 9-11, 2020") and "Exception Clause" not in fields["body"]
+
+
+def test_extract_prints_readable_fields(db_path: Path) -> None:
+    result = Cli(None, db_path)(
+        "extract", str(SEED), "--url", "https://www.cqc.com.cn/www/english/c/2020-11-23/1.shtml"
+    )
+    assert "title:     CQC Contributed" in result.stdout and "5 paragraphs" in result.stdout
+
+
+def test_extract_missing_file_is_a_clear_error(db_path: Path) -> None:
+    result = Cli(None, db_path)("extract", "/no/such/page.html", check=False)
+    assert result.returncode != 0 and "Error: cannot read /no/such/page.html" in result.stderr
+
+
+def test_bad_config_is_a_clear_error(tmp_path: Path, db_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sites]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n', encoding="utf-8")
+    result = Cli(bad, db_path)("crawl", check=False)
+    assert result.returncode != 0
+    assert "missing the key 'allowed_domains'" in result.stderr and str(bad) in result.stderr
+
+
+def test_unknown_site_lists_known_ones(cli: Cli) -> None:
+    result = cli("crawl", "nope", check=False)
+    assert result.returncode != 0 and "known: cqc-en, cqc-zh, cspress" in result.stderr
+
+
+def test_digest_history_and_diff_after_an_edit(cli: Cli, sites: SampleSites) -> None:
+    cli("crawl", "cqc-en")
+    mark = now_iso()
+    sites.publish()
+    sites.demo_edit()
+    cli("crawl", "cqc-en")
+    text = cli("digest", "--since", mark).stdout
+    assert "1 new, 1 edited" in text and "[-140-]{+150+}" in text
+    markdown = cli("digest", "--since", mark, "--format", "markdown").stdout
+    assert "## New (1)" in markdown and "~~140~~**150**" in markdown
+    data = json.loads(cli("digest", "--since", mark, "--format", "json").stdout)
+    new, edited = data["new"], data["edited"]
+    assert len(new) == 1 and len(edited) == 1
+    for item in new + edited:
+        assert {"site", "url", "title", "published", "origin"} <= set(item)
+    assert edited[0]["changed_fields"] == ["body"]
+    history = cli("history", sites.url(EDITED)).stdout
+    assert history.count("\n  v") == 2 and "edited (body)" in history
+    diff = cli("diff", sites.url(EDITED)).stdout
+    assert "body: …" in diff and "[-140-]{+150+}" in diff
+
+
+def test_digest_of_a_quiet_day_is_empty(cli: Cli) -> None:
+    cli("crawl", "cspress")
+    data = json.loads(cli("digest", "--date", "2001-01-01", "--format", "json").stdout)
+    assert data["new"] == [] and data["edited"] == []
+    today = json.loads(cli("digest", "--format", "json").stdout)
+    assert len(today["new"]) == 5
+
+
+def test_demo_prints_one_new_one_edited_and_nothing_for_chrome(db_path: Path) -> None:
+    result = Cli(None, db_path)("demo", timeout=90)
+    assert "1 new, 1 edited" in result.stdout
+    assert "[-140-]{+150+}" in result.stdout
+    assert "The chrome-only change made no version and no event" in result.stdout

@@ -1,0 +1,133 @@
+"""Real Scrapy crawls of the sample sites on 127.0.0.1 into a temporary store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from newswatch.samples import SampleSites
+from store import open_db
+from store.record import now_iso
+
+from .conftest import REPO, Cli, table_count
+
+LIVE_ARTICLES = 15  # sample articles served at start (one more is pending)
+EDITED = "/www/english/c/2020-11-23/595351.shtml"
+
+
+def _summary(result: subprocess.CompletedProcess[str]) -> str:
+    return next(line for line in result.stdout.splitlines() if line.startswith("total"))
+
+
+def test_first_crawl_stores_every_article(cli: Cli, db_path: Path) -> None:
+    result = cli("crawl")
+    assert f"{LIVE_ARTICLES} new, 0 edited, 0 unchanged, 0 failed" in _summary(result)
+    assert table_count(db_path, "articles") == LIVE_ARTICLES
+    assert table_count(db_path, "versions") == LIVE_ARTICLES
+    assert table_count(db_path, "events") == LIVE_ARTICLES
+    db = open_db(db_path)
+    crawls = list(db.query("SELECT site, status, new FROM crawls ORDER BY site"))
+    assert [(c["site"], c["status"], c["new"]) for c in crawls] == [
+        ("cqc-en", "ok", 6),
+        ("cqc-zh", "ok", 4),
+        ("cspress", "ok", 5),
+    ]
+    langs = {r["language"] for r in db.query("SELECT language FROM versions")}
+    assert langs == {"en", "zh"}
+    # progress lines name each page as it is stored
+    assert result.stderr.count("new ") >= LIVE_ARTICLES
+
+
+def test_recrawl_without_change_adds_nothing(cli: Cli, db_path: Path) -> None:
+    cli("crawl")
+    before = {t: table_count(db_path, t) for t in ("versions", "events")}
+    result = cli("crawl")
+    assert f"0 new, 0 edited, {LIVE_ARTICLES} unchanged, 0 failed" in _summary(result)
+    assert {t: table_count(db_path, t) for t in ("versions", "events")} == before
+
+
+def test_edit_makes_exactly_one_edited_event_with_the_diff(cli: Cli, sites: SampleSites, db_path: Path) -> None:
+    cli("crawl")
+    mark = now_iso()
+    sites.demo_edit()
+    assert "0 new, 1 edited" in _summary(cli("crawl"))
+    db = open_db(db_path)
+    edited = list(db.query("SELECT * FROM events WHERE kind = 'edited'"))
+    assert len(edited) == 1 and json.loads(edited[0]["changed_fields"]) == ["body"]
+    # The whole day reports the article as new (with its latest text); since the first crawl, as edited.
+    today = json.loads(cli("digest", "--format", "json").stdout)
+    assert sites.url(EDITED) in [i["url"] for i in today["new"]] and today["edited"] == []
+    digest = json.loads(cli("digest", "--since", mark, "--format", "json").stdout)
+    assert digest["new"] == []
+    assert [i["url"] for i in digest["edited"]] == [sites.url(EDITED)]
+    (hunk,) = digest["edited"][0]["diff"]["body"]
+    assert (hunk["removed"], hunk["added"]) == ("140", "150")
+
+
+def test_chrome_only_change_makes_no_version(cli: Cli, sites: SampleSites, db_path: Path) -> None:
+    cli("crawl")
+    sites.set_chrome("hot_spot", "2023 World Standards Day")
+    sites.set_chrome("footer_en", "Copyright © 2026 CQC. 京ICP备05053335号-2")
+    versions = table_count(db_path, "versions")
+    assert f"0 new, 0 edited, {LIVE_ARTICLES} unchanged" in _summary(cli("crawl"))
+    assert table_count(db_path, "versions") == versions
+
+
+def test_deleted_article_keeps_its_versions(cli: Cli, sites: SampleSites, db_path: Path) -> None:
+    cli("crawl")
+    sites.delete(EDITED)
+    result = cli("crawl")
+    assert "0 new, 0 edited" in _summary(result)
+    db = open_db(db_path)
+    row = next(
+        db.query(
+            "SELECT a.id, count(v.id) AS n FROM articles a JOIN versions v ON v.article_id = a.id WHERE a.url = ?",
+            [sites.url(EDITED)],
+        )
+    )
+    assert row["n"] == 1
+    assert "CQC Contributed" in cli("history", sites.url(EDITED)).stdout
+
+
+def test_server_errors_and_broken_pages_lose_nothing(cli: Cli, sites: SampleSites, db_path: Path) -> None:
+    cli("crawl")
+    sites.override(EDITED, 500, b"Internal Server Error", "text/plain")
+    sites.override("/News/107.html", 200, b"\x00\xff\xfe garbage \x00" * 50, "text/html")
+    result = cli("crawl")
+    assert "2 failed" in _summary(result)
+    db = open_db(db_path)
+    assert table_count(db_path, "versions") == LIVE_ARTICLES
+    reasons = {
+        r["url"].split("127.0.0.1")[1].split("/", 1)[1]: r["reason"]
+        for r in db.query("SELECT url, reason FROM failures")
+    }
+    assert "500" in reasons["www/english/c/2020-11-23/595351.shtml"]
+    assert "no article" in reasons["News/107.html"]
+
+
+def test_scrapy_crawl_from_the_repo_root(registry: Path, db_path: Path) -> None:
+    env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("scrapy")), "crawl", "cspress", "-s", "LOG_LEVEL=WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        executable=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert table_count(db_path, "articles") == 5
+    listed = subprocess.run(
+        [str(Path(sys.executable).with_name("scrapy")), "list"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert listed.stdout.split() == ["cqc-en", "cqc-zh", "cspress"]

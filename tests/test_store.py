@@ -1,0 +1,92 @@
+"""The store: one row per article, one per distinct content, events for new and edited."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import Article
+from store import Outcome, StoreError, fingerprint, open_db, record
+from store.record import Fetch, raw_page
+
+URL = "https://www.cqc.com.cn/www/english/c/2020-11-23/595351.shtml"
+
+
+def _article(body: tuple[str, ...] = ("First paragraph.", "Second paragraph."), title: str = "A title") -> Article:
+    return Article(url=URL, title=title, published=date(2020, 11, 23), origin="CQC", paragraphs=body, language="en")
+
+
+def _fetch(at: str = "2026-01-01T00:00:00+00:00", raw: bytes = b"<html>page</html>") -> Fetch:
+    return Fetch(fetched_at=at, raw=raw, content_type="text/html")
+
+
+@pytest.fixture
+def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = open_db(tmp_path / "s.db")
+    yield database
+    database.close()
+
+
+def test_new_then_unchanged(db) -> None:  # type: ignore[no-untyped-def]
+    assert record(db, "cqc-en", _article(), _fetch()).outcome is Outcome.NEW
+    again = record(db, "cqc-en", _article(), _fetch("2026-01-02T00:00:00+00:00", raw=b"<html>other chrome</html>"))
+    assert again.outcome is Outcome.UNCHANGED
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 1
+    assert [r["kind"] for r in db.query("SELECT kind FROM events")] == ["new"]
+
+
+def test_whitespace_and_paragraph_breaks_are_not_edits() -> None:
+    a = _article(("First paragraph.", "Second paragraph."))
+    b = _article(("First   paragraph.\u00a0Second paragraph.",))
+    assert fingerprint(a) == fingerprint(b)
+
+
+def test_edit_makes_one_version_and_one_event(db) -> None:  # type: ignore[no-untyped-def]
+    record(db, "cqc-en", _article(), _fetch())
+    result = record(
+        db, "cqc-en", _article(("First paragraph.", "Second, changed paragraph.")), _fetch("2026-01-02T00:00:00+00:00")
+    )
+    assert result.outcome is Outcome.EDITED
+    events = list(db.query("SELECT * FROM events ORDER BY id"))
+    assert [e["kind"] for e in events] == ["new", "edited"]
+    assert json.loads(events[1]["changed_fields"]) == ["body"]
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 2
+
+
+def test_revert_points_back_at_the_old_version(db) -> None:  # type: ignore[no-untyped-def]
+    first = record(db, "cqc-en", _article(), _fetch())
+    record(db, "cqc-en", _article(title="Changed"), _fetch("2026-01-02T00:00:00+00:00"))
+    back = record(db, "cqc-en", _article(), _fetch("2026-01-03T00:00:00+00:00"))
+    assert back.outcome is Outcome.EDITED and back.version_id == first.version_id
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 2
+
+
+def test_raw_page_is_kept_compressed(db) -> None:  # type: ignore[no-untyped-def]
+    page = b"<html>" + b"x" * 10_000 + b"</html>"
+    record(db, "cqc-en", _article(), _fetch(raw=page))
+    row = next(db.query("SELECT raw FROM versions"))
+    assert len(row["raw"]) < len(page) / 10
+    assert raw_page(row) == page
+
+
+def test_failed_write_leaves_nothing_half_done(db) -> None:  # type: ignore[no-untyped-def]
+    db.execute("CREATE TRIGGER no_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(Exception, match="disk full"):
+        record(db, "cqc-en", _article(), _fetch())
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+
+
+def test_reopening_is_idempotent(tmp_path: Path) -> None:
+    open_db(tmp_path / "s.db").close()
+    db = open_db(tmp_path / "s.db")
+    assert {"articles", "versions", "events", "crawls", "failures"} <= set(db.table_names())
+
+
+def test_unwritable_store_says_how_to_fix(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="NEWSWATCH_DB"):
+        open_db(tmp_path / "file" / "s.db")
