@@ -164,7 +164,7 @@ def parse_meta_date(value: str) -> date | None:
     if not value or len(value) > 80:
         return None
     try:
-        parsed: datetime = dateutil_parser.parse(value, fuzzy=False)
+        parsed: datetime = dateutil_parser.parse(value, fuzzy=False, ignoretz=True)
     except (ValueError, OverflowError, TypeError):
         return find_date(value)
     if not 1990 <= parsed.year <= 2100:

@@ -82,10 +82,14 @@ _CHROME_NAME = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|crumbs?|share|sharing|social|related|"
     r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
     r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
-    r"widget|promo|teaser-list|more-articles|tags?|byline-share|position|location)(?:$|[\s_-])",
+    r"widget|promo|teaser-list|more-articles|tags?|byline-share)(?:$|[\s_-])",
     re.I,
 )
+# Elements that are chrome by their name, unless a broken template wraps the article in one.
+_CHROME_TAGS = frozenset({"nav", "aside", "footer"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A chrome-named region with this much sentence text is content after all.
+_PROSE_REGION = 300.0
 # A block must say more than this much before it counts for its container.
 _BLOCK_COST = 25.0
 
@@ -101,8 +105,6 @@ def clean(soup: BeautifulSoup) -> None:
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    for tag in soup.find_all(_is_hidden):
-        tag.decompose()
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -116,13 +118,34 @@ def _is_hidden(tag: Tag) -> bool:
 
 
 def _is_chrome_element(tag: Tag) -> bool:
+    """Hidden, or named like chrome (by tag, class or id): its text is suspect, not removed."""
     if tag.name in _STRUCTURAL or tag.name in {"p", "h1", "h2"}:
         return False
+    if tag.name in _CHROME_TAGS or _is_hidden(tag):
+        return True
     names = " ".join([tag.get("id") or "", *(tag.get("class") or [])])  # type: ignore[list-item]
-    if not names.strip() or not _CHROME_NAME.search(names):
-        return False
-    # A wrapper named after a feature of the page ("has-sidebar") may still hold the article.
-    return len(tag.find_all("p", limit=4)) < 4 and tag.find("h1") is None
+    return bool(names.strip()) and _CHROME_NAME.search(names) is not None
+
+
+def _clear_prose_regions(blocks: list[Block], regions: list[tuple[int, ...]]) -> None:
+    """Un-mark chrome regions that hold most of the page's sentence text.
+
+    Templates wrap whole articles in elements named like chrome (an <aside> of a broken
+    layout, "PrintThis") or hidden until a script shows them (streamed React pages). Real
+    chrome (menus, teasers, footers) seldom holds most of a page's prose.
+    """
+    prose: dict[int, float] = {}
+    page_prose = 0.0
+    for block, chain in zip(blocks, regions, strict=True):
+        if block.link_density < 0.3 and len(block.text) >= 40:
+            weight = text_weight(block.text)
+            page_prose += weight
+            for region in chain:
+                prose[region] = prose.get(region, 0.0) + weight
+    keep = {r for r, w in prose.items() if w >= _PROSE_REGION and w >= 0.4 * page_prose}
+    for block, chain in zip(blocks, regions, strict=True):
+        if chain and all(region in keep for region in chain):
+            block.chrome = False
 
 
 def blocks_of(root: Tag) -> list[Block]:
@@ -131,8 +154,8 @@ def blocks_of(root: Tag) -> list[Block]:
     parts: list[str] = []
     state = {"link": 0, "link_chars": 0}
     path: list[Tag] = [root]
-    chrome_depth = [0]
-    chrome_ids: set[int] = set()
+    chrome_stack: list[int] = []
+    regions: list[tuple[int, ...]] = []  # per block: ids of its chrome ancestors
 
     def flush() -> None:
         text = clean_text("".join(parts))
@@ -143,9 +166,10 @@ def blocks_of(root: Tag) -> list[Block]:
                     tag=path[-1].name,
                     link_chars=min(state["link_chars"], len(text)),
                     path=tuple(id(el) for el in path),
-                    chrome=chrome_depth[0] > 0,
+                    chrome=bool(chrome_stack),
                 )
             )
+            regions.append(tuple(chrome_stack))
         parts.clear()
         state["link_chars"] = 0
 
@@ -160,8 +184,8 @@ def blocks_of(root: Tag) -> list[Block]:
                 path.pop()
             elif kind == "link":
                 state["link"] -= 1
-            if id(tag) in chrome_ids:
-                chrome_depth[0] -= 1
+            if chrome_stack and chrome_stack[-1] == id(tag):
+                chrome_stack.pop()
             continue
         if isinstance(node, NavigableString):
             if type(node) is NavigableString or node.__class__.__name__ == "CData":
@@ -175,8 +199,7 @@ def blocks_of(root: Tag) -> list[Block]:
             flush()
             continue
         if _is_chrome_element(node):
-            chrome_ids.add(id(node))
-            chrome_depth[0] += 1
+            chrome_stack.append(id(node))
         if node.name in BLOCK_TAGS:
             flush()
             path.append(node)
@@ -188,6 +211,7 @@ def blocks_of(root: Tag) -> list[Block]:
             stack.append(("inline", node))
         stack.extend(reversed(list(node.children)))
     flush()
+    _clear_prose_regions(blocks, regions)
     return blocks
 
 

@@ -22,7 +22,8 @@ def choose_title(meta: Meta, blocks: Sequence[Block]) -> tuple[str | None, int |
     """The title text and the index of the block that shows it (None when not shown)."""
     refs = [r for r in [*meta.headlines, meta.title_tag] if r]
     refs_lower = [r.lower() for r in refs]
-    headings = [(i, b) for i, b in enumerate(blocks) if b.tag == "h1" and _usable(b)]
+    # An <h1> that agrees with the metadata is the headline even inside a chrome-named element.
+    headings = [(i, b) for i, b in enumerate(blocks) if b.tag == "h1" and _usable(b, allow_chrome=True)]
     for i, block in headings:
         low = block.text.lower()
         if any(low in ref or ref in low for ref in refs_lower):
@@ -46,9 +47,11 @@ def choose_title(meta: Meta, blocks: Sequence[Block]) -> tuple[str | None, int |
     return None, None
 
 
-def _usable(block: Block) -> bool:
+def _usable(block: Block, allow_chrome: bool = False) -> bool:
     text = block.text
-    return 0 < len(text) <= _MAX_TITLE and not block.chrome and not is_chrome_line(text) and not is_breadcrumb(text)
+    if not 0 < len(text) <= _MAX_TITLE or (block.chrome and not allow_chrome):
+        return False
+    return not is_chrome_line(text) and not is_breadcrumb(text)
 
 
 def _title_segments(refs: Sequence[str]) -> list[str]:

@@ -1,0 +1,1 @@
+"""Benchmarks: measured against a reference run in the same process and the same pages."""
