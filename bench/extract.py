@@ -173,12 +173,14 @@ def print_table(name: str, ours: dict[str, float], ref: dict[str, float], pages:
         print(f"{key:<14}{ours[key]:>12{fmt}}{ref[key]:>13{fmt}}{ratio:>9.2f}")
 
 
-def bench(name: str, pages: list[Page], per_page: dict[str, Any]) -> dict[str, dict[str, float]]:
+def bench(
+    name: str, pages: list[Page], per_page: dict[str, Any], reference: bool = True
+) -> dict[str, dict[str, float]]:
     """Score both extractors on pages; alternate them page by page so machine noise hits both."""
     ours, ref = Score(), Score()
     for page in pages:
         mine = score_page(ours, page, safely(run_ours, page))
-        theirs = score_page(ref, page, safely(run_trafilatura, page))
+        theirs = score_page(ref, page, safely(run_trafilatura, page) if reference else Prediction())
         per_page[page.id] = {"url": page.url, "truth_title": page.title, "newswatch": mine, "trafilatura": theirs}
     result = {"newswatch": summarize(ours), "trafilatura": summarize(ref)}
     print_table(name, result["newswatch"], result["trafilatura"], len(pages))
@@ -191,6 +193,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the fundus corpus folder")
     parser.add_argument("--per-page", type=Path, help="write each page's scores to this JSON file")
     parser.add_argument("--limit", type=int, help="only the first N corpus pages (quick checks)")
+    parser.add_argument("--no-reference", action="store_true", help="skip trafilatura (quick checks; no ratios)")
     args = parser.parse_args()
     if not (args.corpus / "ground-truth.json").exists():
         raise SystemExit(f"Error: no ground-truth.json in {args.corpus}; pass --corpus PATH to the fundus folder")
@@ -204,7 +207,11 @@ def main() -> None:
     for page in samples[:2]:
         safely(run_ours, page), safely(run_trafilatura, page)
     per_page: dict[str, Any] = {}
-    results = {"fundus": bench("fundus corpus", corpus, per_page), "samples": bench("sample sites", samples, per_page)}
+    ref = not args.no_reference
+    results = {
+        "fundus": bench("fundus corpus", corpus, per_page, ref),
+        "samples": bench("sample sites", samples, per_page, ref),
+    }
     if args.per_page:
         args.per_page.parent.mkdir(parents=True, exist_ok=True)
         args.per_page.write_text(json.dumps({"summary": results, "pages": per_page}, ensure_ascii=False, indent=1))

@@ -25,8 +25,6 @@ _DROP_TAGS = [
     "textarea",
     "option",
     "figcaption",
-    "nav",
-    "aside",
     "dialog",
     "audio",
     "video",
@@ -82,16 +80,18 @@ _CHROME_NAME = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|crumbs?|share|sharing|social|related|"
     r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
     r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
-    r"widget|promo|teaser-list|more-articles|tags?|byline-share)(?:$|[\s_-])",
+    r"widget|promo|teasers?|teaser-list|more-articles|tags?|byline-share|captions?|credits?|infobox|author-bio|"
+    r"newsletter-signup|paywall|outbrain|taboola)(?:$|[\s_-])",
     re.I,
 )
 # Elements that are chrome by their name, unless a broken template wraps the article in one.
-_CHROME_TAGS = frozenset({"nav", "aside", "footer"})
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "figure"})  # a figure's text is its caption
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # A chrome-named region with this much sentence text is content after all.
 _PROSE_REGION = 300.0
 # A block must say more than this much before it counts for its container.
 _BLOCK_COST = 25.0
+_PENALTY_CAP = 40.0
 
 
 def parse(text: str) -> BeautifulSoup:
@@ -216,12 +216,16 @@ def blocks_of(root: Tag) -> list[Block]:
 
 
 def block_score(block: Block) -> float:
-    """How much a block speaks for its container being the article: text for, links against."""
-    if block.chrome:
-        return -text_weight(block.text)
+    """How much a block speaks for its container being the article: text for, links against.
+
+    A penalty is capped: a teaser box or job ad embedded in an article must not outweigh
+    the paragraphs around it (the block filter removes it afterwards).
+    """
     weight = text_weight(block.text)
+    if block.chrome:
+        return max(-weight, -_PENALTY_CAP)
     link = weight * block.link_density
-    return weight - 3 * link - _BLOCK_COST
+    return max(weight - 3 * link - _BLOCK_COST, -_PENALTY_CAP)
 
 
 def best_container(blocks: Sequence[Block]) -> int | None:

@@ -84,10 +84,14 @@ def _could_be_title(text: str) -> bool:
 def body_paragraphs(blocks: Sequence[Block], title: str | None) -> list[str]:
     """The article text among blocks that follow the head: chrome, links and repeats dropped."""
     paragraphs: list[str] = []
+    seen: set[str] = set()
     for block in blocks:
         text = block.text
         if block.chrome or is_chrome_line(text) or (title and text == title):
             continue
+        if len(text) > 30 and text in seen:
+            continue  # a caption or pull quote shown twice
+        seen.add(text)
         if block.link_density > 0.5 or BOX_HEADINGS.match(text):
             continue
         paragraphs.append(text)
