@@ -83,8 +83,13 @@ def sample_pages() -> Iterator[Page]:
             continue
         _, headers, body = sites.respond(SITE_HOST[article["site"]], path, {})
         yield Page(
-            f"samples{path}", "http://127.0.0.1:8000" + path, body, headers["Content-Type"],
-            "\n\n".join(article["paragraphs"]), article["title"], date.fromisoformat(article["published"]),
+            f"samples{path}",
+            "http://127.0.0.1:8000" + path,
+            body,
+            headers["Content-Type"],
+            "\n\n".join(article["paragraphs"]),
+            article["title"],
+            date.fromisoformat(article["published"]),
         )
 
 
@@ -136,9 +141,14 @@ def score_page(score: Score, page: Page, pred: Prediction) -> dict[str, Any]:
         score.dated_pages += 1
         score.dates += date_ok
     return {
-        "precision": precision, "recall": recall, "title_ok": title_ok, "date_ok": date_ok,
-        "title": pred.title, "published": pred.published.isoformat() if pred.published else None,
-        "error": pred.error, "seconds": round(pred.seconds, 5),
+        "precision": precision,
+        "recall": recall,
+        "title_ok": title_ok,
+        "date_ok": date_ok,
+        "title": pred.title,
+        "published": pred.published.isoformat() if pred.published else None,
+        "error": pred.error,
+        "seconds": round(pred.seconds, 5),
     }
 
 
@@ -155,10 +165,13 @@ def summarize(score: Score) -> dict[str, float]:
     """The printed figures of one extractor."""
     p, r, f1 = corpus_f1(score.precisions, score.recalls)
     return {
-        "precision": p, "recall": r, "f1": f1,
+        "precision": p,
+        "recall": r,
+        "f1": f1,
         "title": score.titles / score.pages if score.pages else 0.0,
         "date": score.dates / score.dated_pages if score.dated_pages else 0.0,
-        "empty": score.empty, "errors": score.errors,
+        "empty": score.empty,
+        "errors": score.errors,
         "pages_per_s": score.pages / score.seconds if score.seconds else 0.0,
     }
 
@@ -167,8 +180,16 @@ def print_table(name: str, ours: dict[str, float], ref: dict[str, float], pages:
     """One corpus's figures for both extractors and their ratio."""
     print(f"\n{name} ({pages} pages)")
     print(f"{'':<14}{'newswatch':>12}{'trafilatura':>13}{'ratio':>9}")
-    for key, fmt in [("precision", ".3f"), ("recall", ".3f"), ("f1", ".3f"), ("title", ".3f"),
-                     ("date", ".3f"), ("empty", ".0f"), ("errors", ".0f"), ("pages_per_s", ".1f")]:
+    for key, fmt in [
+        ("precision", ".3f"),
+        ("recall", ".3f"),
+        ("f1", ".3f"),
+        ("title", ".3f"),
+        ("date", ".3f"),
+        ("empty", ".0f"),
+        ("errors", ".0f"),
+        ("pages_per_s", ".1f"),
+    ]:
         ratio = ours[key] / ref[key] if ref[key] else float("nan")
         print(f"{key:<14}{ours[key]:>12{fmt}}{ref[key]:>13{fmt}}{ratio:>9.2f}")
 
@@ -199,8 +220,10 @@ def main() -> None:
         raise SystemExit(f"Error: no ground-truth.json in {args.corpus}; pass --corpus PATH to the fundus folder")
     import trafilatura
 
-    print(f"newswatch extract benchmark — {time.strftime('%Y-%m-%d')} — {platform.machine()}, "
-          f"{platform.python_implementation()} {platform.python_version()}, trafilatura {trafilatura.__version__}")
+    print(
+        f"newswatch extract benchmark — {time.strftime('%Y-%m-%d')} — {platform.machine()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, trafilatura {trafilatura.__version__}"
+    )
     corpus = list(fundus_pages(args.corpus))[: args.limit]
     samples = list(sample_pages())
     # Warm both up (imports, lazy tables) so the first page does not count their start-up.

@@ -81,7 +81,9 @@ _CHROME_NAME = re.compile(
     r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
     r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
     r"widget|promo|teasers?|teaser-list|more-articles|tags?|byline-share|captions?|credits?|infobox|author-bio|"
-    r"newsletter-signup|paywall|outbrain|taboola)(?:$|[\s_-])",
+    r"newsletter-signup|outbrain|taboola)"
+    # ...but not a layout block that merely bears the name: "sidebar-grid__header", "nav-wrapper".
+    r"(?:$|\s|[_-](?!_|grid|layout|wrap|container|page|template|relative|column|col\b|row\b))",
     re.I,
 )
 # Elements that are chrome by their name, unless a broken template wraps the article in one.
@@ -135,14 +137,24 @@ def _clear_prose_regions(blocks: list[Block], regions: list[tuple[int, ...]]) ->
     chrome (menus, teasers, footers) seldom holds most of a page's prose.
     """
     prose: dict[int, float] = {}
+    headed: set[int] = set()  # regions holding an <h1>
     page_prose = 0.0
+    free_h1 = False
     for block, chain in zip(blocks, regions, strict=True):
+        if block.tag == "h1":
+            headed.update(chain)
+            free_h1 = free_h1 or not chain
         if block.link_density < 0.3 and len(block.text) >= 40:
             weight = text_weight(block.text)
             page_prose += weight
             for region in chain:
                 prose[region] = prose.get(region, 0.0) + weight
-    keep = {r for r, w in prose.items() if w >= _PROSE_REGION and w >= 0.4 * page_prose}
+    # A consent or teaser box can out-talk a short article; the article's region holds the headline.
+    keep = {
+        r
+        for r, w in prose.items()
+        if w >= _PROSE_REGION and (w >= 0.7 * page_prose or (w >= 0.4 * page_prose and (r in headed or not free_h1)))
+    }
     for block, chain in zip(blocks, regions, strict=True):
         if chain and all(region in keep for region in chain):
             block.chrome = False

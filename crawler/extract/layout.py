@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,12 +86,13 @@ def body_paragraphs(blocks: Sequence[Block], title: str | None) -> list[str]:
     """The article text among blocks that follow the head: chrome, links and repeats dropped."""
     paragraphs: list[str] = []
     seen: set[str] = set()
+    repeats = Counter(block.text for block in blocks)
     for block in blocks:
         text = block.text
         if block.chrome or is_chrome_line(text) or (title and text == title):
             continue
-        if len(text) > 30 and text in seen:
-            continue  # a caption or pull quote shown twice
+        if text in seen or (repeats[text] >= 3 and len(text) < 80):
+            continue  # a caption shown twice, a label ("Article content") between paragraphs
         seen.add(text)
         if block.link_density > 0.5 or BOX_HEADINGS.match(text):
             continue
