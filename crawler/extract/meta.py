@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Meta:
 
     title_tag: str | None = None
     headlines: list[str] = field(default_factory=list)  # og:title, JSON-LD headline, …
+    ld_headlines: list[str] = field(default_factory=list)  # JSON-LD headline of an Article
     dates: list[str] = field(default_factory=list)  # most trusted first
     canonical: str | None = None
     language: str | None = None
@@ -72,7 +74,7 @@ def read_meta(soup: BeautifulSoup) -> Meta:
         _take_json_ld(meta, item)
     for key in ("og:title", "twitter:title", "title", "dc.title"):
         if tags.get(key):
-            meta.headlines.append(clean_text(tags[key]))
+            meta.headlines.append(_text(tags[key]))
     meta.dates += [tags[k] for k in _DATE_KEYS if tags.get(k)]
     for time in soup.find_all("time", limit=5):
         value = time.get("datetime")
@@ -83,6 +85,11 @@ def read_meta(soup: BeautifulSoup) -> Meta:
     lang = html.get("lang") if isinstance(html, Tag) else None
     meta.language = (lang if isinstance(lang, str) else None) or tags.get("content-language") or tags.get("og:locale")
     return meta
+
+
+def _text(value: str) -> str:
+    # Publishers often escape twice ("&amp;#8216;"): the parser undoes one level.
+    return clean_text(html.unescape(value))
 
 
 def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
@@ -134,7 +141,8 @@ def _take_json_ld(meta: Meta, item: dict[str, Any]) -> None:
     is_webpage = isinstance(kind, str) and kind.lower() == "webpage"
     headline = item.get("headline")
     if isinstance(headline, str) and headline.strip() and not is_webpage:
-        meta.headlines.append(clean_text(headline))
+        meta.headlines.append(_text(headline))
+        meta.ld_headlines.append(_text(headline))
     published = item.get("datePublished")
     if isinstance(published, str) and published.strip():
         # An Article's own date outranks the page-level WebPage's.

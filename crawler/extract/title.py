@@ -25,6 +25,14 @@ def choose_title(meta: Meta, blocks: Sequence[Block]) -> tuple[str | None, int |
     # An <h1> that agrees with the metadata is the headline even inside a chrome-named element.
     headings = [(i, b) for i, b in enumerate(blocks) if b.tag == "h1" and _usable(b, allow_chrome=True)]
     for i, block in headings:
+        if block.text in meta.headlines:
+            return block.text, i
+    # The article's structured headline is what its editors titled it; SEO and social
+    # titles (og:, twitter:) and <h1>s with a kicker glued on differ more often.
+    for headline in meta.ld_headlines:
+        if 0 < len(headline) <= _MAX_TITLE and not headline.endswith(("...", "…")):
+            return headline, _index_of(blocks, headline)
+    for i, block in headings:
         low = block.text.lower()
         if any(low in ref or ref in low for ref in refs_lower):
             return block.text, i
