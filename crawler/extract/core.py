@@ -10,7 +10,7 @@ from .article import Article
 from .blocks import Block
 from .dates import date_from_url, parse_meta_date
 from .decode import decode
-from .html import best_container, blocks_of, clean, parse
+from .html import best_container, blocks_of, parse
 from .language import detect_language
 from .layout import Head, body_paragraphs, find_dateline
 from .meta import Meta, read_meta
@@ -62,7 +62,6 @@ def _is_plain(text: str, content_type: str | None) -> bool:
 def _extract_html(text: str, url: str) -> Article:
     soup = parse(text)
     meta = read_meta(soup)
-    clean(soup)
     root = soup.body or soup
     blocks = blocks_of(root)
     container = best_container(blocks)

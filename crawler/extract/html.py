@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from .blocks import Block, clean_text, text_weight
 
-_DROP_TAGS = [
+DROP_TAGS = [
     "script",
     "style",
     "noscript",
@@ -31,6 +31,7 @@ _DROP_TAGS = [
     "map",
     "head",
 ]
+_DROP = frozenset(DROP_TAGS)
 BLOCK_TAGS = frozenset(
     [
         "p",
@@ -97,16 +98,20 @@ _PENALTY_CAP = 40.0
 
 
 def parse(text: str) -> BeautifulSoup:
-    """Parse HTML with lxml under BeautifulSoup."""
-    return BeautifulSoup(text, "lxml")
+    """Parse HTML with lxml under BeautifulSoup, after cutting what can never be text.
+
+    Scripts (but JSON-LD), styles, SVG drawings and comments are half of a typical news
+    page's elements; cutting them before parsing halves the parse, the slowest step.
+    """
+    text = _NEVER_TEXT.sub(" ", text)
+    # One string per class attribute, not a list: splitting every attribute is costly.
+    return BeautifulSoup(text, "lxml", multi_valued_attributes=None)
 
 
-def clean(soup: BeautifulSoup) -> None:
-    """Remove elements that never hold article text: scripts, forms' widgets, hidden parts."""
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
+_NEVER_TEXT = re.compile(
+    r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>|<svg[^>]*>.*?</svg\s*>|<!--.*?-->",
+    re.I | re.S,
+)
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -125,8 +130,9 @@ def _is_chrome_element(tag: Tag) -> bool:
         return False
     if tag.name in _CHROME_TAGS or _is_hidden(tag):
         return True
-    names = " ".join([tag.get("id") or "", *(tag.get("class") or [])])  # type: ignore[list-item]
-    return bool(names.strip()) and _CHROME_NAME.search(names) is not None
+    attrs = tag.attrs
+    names = f"{attrs.get('id') or ''} {attrs.get('class') or ''}"
+    return len(names) > 1 and _CHROME_NAME.search(names) is not None
 
 
 def _clear_prose_regions(blocks: list[Block], regions: list[tuple[int, ...]]) -> None:
@@ -209,6 +215,8 @@ def blocks_of(root: Tag) -> list[Block]:
             continue
         if node.name == "br":
             flush()
+            continue
+        if node.name in _DROP:
             continue
         if _is_chrome_element(node):
             chrome_stack.append(id(node))

@@ -64,23 +64,37 @@ class Meta:
     language: str | None = None
 
 
+_WANTED = frozenset({"title", "meta", "link", "script", "time"})
+
+
+def _scan(soup: BeautifulSoup) -> dict[str, list[Tag]]:
+    """The metadata elements of a page, by name, in one walk of the tree."""
+    found: dict[str, list[Tag]] = {name: [] for name in _WANTED}
+    for element in soup.descendants:
+        name = getattr(element, "name", None)
+        if name in _WANTED:
+            found[name].append(element)  # type: ignore[arg-type]
+    return found
+
+
 def read_meta(soup: BeautifulSoup) -> Meta:
     """Collect a page's metadata before any cleaning touches the tree."""
     meta = Meta()
-    if soup.title and soup.title.string:
-        meta.title_tag = clean_text(soup.title.get_text())
-    tags = _meta_tags(soup)
-    for item in _json_ld_articles(soup):
+    found = _scan(soup)
+    if found["title"]:
+        meta.title_tag = clean_text(found["title"][0].get_text()) or None
+    tags = _meta_tags(found["meta"])
+    for item in _json_ld_articles(found["script"]):
         _take_json_ld(meta, item)
     for key in ("og:title", "twitter:title", "title", "dc.title"):
         if tags.get(key):
             meta.headlines.append(_text(tags[key]))
     meta.dates += [tags[k] for k in _DATE_KEYS if tags.get(k)]
-    for time in soup.find_all("time", limit=5):
+    for time in found["time"][:5]:
         value = time.get("datetime")
         if isinstance(value, str) and value:
             meta.dates.append(value)
-    meta.canonical = meta.canonical or _canonical(soup) or tags.get("og:url")
+    meta.canonical = meta.canonical or _canonical(found["link"]) or tags.get("og:url")
     html = soup.find("html")
     lang = html.get("lang") if isinstance(html, Tag) else None
     meta.language = (lang if isinstance(lang, str) else None) or tags.get("content-language") or tags.get("og:locale")
@@ -92,9 +106,9 @@ def _text(value: str) -> str:
     return clean_text(html.unescape(value))
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_tags(elements: list[Tag]) -> dict[str, str]:
     tags: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in elements:
         key = tag.get("property") or tag.get("name") or tag.get("itemprop") or tag.get("http-equiv")
         content = tag.get("content")
         if isinstance(key, str) and isinstance(content, str):
@@ -102,17 +116,19 @@ def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
     return tags
 
 
-def _canonical(soup: BeautifulSoup) -> str | None:
-    for link in soup.find_all("link", href=True):
-        rel: list[str] = link.get("rel") or []  # type: ignore[assignment]
-        if "canonical" in [r.lower() for r in rel]:
-            href = link.get("href")
-            return href if isinstance(href, str) else None
+def _canonical(links: list[Tag]) -> str | None:
+    for link in links:
+        rel = link.get("rel")
+        href = link.get("href")
+        if isinstance(rel, str) and "canonical" in rel.lower().split() and isinstance(href, str):
+            return href
     return None
 
 
-def _json_ld_articles(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
-    for script in soup.find_all("script", type="application/ld+json"):
+def _json_ld_articles(scripts: list[Tag]) -> Iterator[dict[str, Any]]:
+    for script in scripts:
+        if "ld+json" not in str(script.get("type") or "").lower():
+            continue
         try:
             data = json.loads(script.string or "")
         except (ValueError, RecursionError):
