@@ -157,7 +157,7 @@ def safely(fn: Callable[[Page], Prediction], page: Page) -> Prediction:
     start = time.perf_counter()
     try:
         return fn(page)
-    except Exception as exc:  # noqa: BLE001 - the benchmark counts any failure
+    except Exception as exc:  # the benchmark counts any failure as an error
         return Prediction(error=f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - start)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 _SPACE = re.compile(r"\s+")
@@ -34,7 +33,9 @@ class Block:
 
 def clean_text(text: str) -> str:
     """Collapse whitespace (including no-break and ideographic spaces) and trim."""
-    text = unicodedata.normalize("NFC", text.replace("\u00a0", " ").replace("\u3000", " "))
+    # No Unicode normalization here: the text stays as the page wrote it (the store's
+    # fingerprint normalizes, so composed and decomposed forms are still the same version).
+    text = text.replace("\u00a0", " ").replace("\u3000", " ")
     text = text.replace("\u200b", "").replace("\ufeff", "")
     return _SPACE.sub(" ", text).strip()
 

@@ -70,9 +70,11 @@ def decode(page: bytes, content_type: str | None = None) -> str:
         except UnicodeDecodeError:
             pass  # mislabelled: fall through to detection
         else:
-            if declared != "cp1252" or not _is_utf8(page):
+            # Multi-byte UTF-8 sequences almost never occur by chance in other encodings:
+            # a page that is valid UTF-8 and not ASCII was mislabelled (often "iso-8859-1").
+            if declared == "utf-8" or not _is_utf8(page) or page.isascii():
                 return text
-            return page.decode("utf-8")  # a latin-1 label on UTF-8 bytes
+            return page.decode("utf-8")
     if _is_utf8(page):
         return page.decode("utf-8")
     return _detect(page, fallback=declared)
