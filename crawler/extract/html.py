@@ -82,7 +82,7 @@ _CHROME_NAME = re.compile(
     r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
     r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
     r"widget|promo|teasers?|teaser-list|more-articles|tags?|byline-share|captions?|credits?|infobox|author-bio|"
-    r"newsletter-signup|outbrain|taboola)"
+    r"newsletter-signup|outbrain|taboola|sr-only|visually-hidden|screen-reader-text)"
     # ...but not a layout block that merely bears the name: "sidebar-grid__header", "nav-wrapper".
     r"(?:$|\s|[_-](?!_|grid|layout|wrap|container|page|template|relative|column|col\b|row\b))",
     re.I,
@@ -135,6 +135,23 @@ def _is_chrome_element(tag: Tag) -> bool:
     return len(names) > 1 and _CHROME_NAME.search(names) is not None
 
 
+def _mark_teaser_articles(blocks: list[Block], articles: set[int]) -> None:
+    """On a page of several <article>s, the small ones are teaser cards of other stories."""
+    if len(articles) < 2:
+        return
+    size: dict[int, float] = dict.fromkeys(articles, 0.0)
+    for block in blocks:
+        weight = text_weight(block.text)
+        for element_id in block.path:
+            if element_id in size:
+                size[element_id] += weight
+    largest = max(size.values())
+    small = {a for a, s in size.items() if s < 0.2 * largest}
+    for block in blocks:
+        if small.intersection(block.path):
+            block.chrome = True
+
+
 def _clear_prose_regions(blocks: list[Block], regions: list[tuple[int, ...]]) -> None:
     """Un-mark chrome regions that hold most of the page's sentence text.
 
@@ -174,6 +191,7 @@ def blocks_of(root: Tag) -> list[Block]:
     path: list[Tag] = [root]
     chrome_stack: list[int] = []
     regions: list[tuple[int, ...]] = []  # per block: ids of its chrome ancestors
+    articles: set[int] = set()  # ids of <article> elements
 
     def flush() -> None:
         text = clean_text("".join(parts))
@@ -222,6 +240,8 @@ def blocks_of(root: Tag) -> list[Block]:
             chrome_stack.append(id(node))
         if node.name in BLOCK_TAGS:
             flush()
+            if node.name == "article":
+                articles.add(id(node))
             path.append(node)
             stack.append(("block", node))
         elif node.name == "a":
@@ -232,6 +252,7 @@ def blocks_of(root: Tag) -> list[Block]:
         stack.extend(reversed(list(node.children)))
     flush()
     _clear_prose_regions(blocks, regions)
+    _mark_teaser_articles(blocks, articles)
     return blocks
 
 

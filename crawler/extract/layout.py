@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .blocks import Block
 from .chrome import BOX_HEADINGS, is_breadcrumb, is_chrome_line
-from .dates import DateLine, parse_date_line
+from .dates import DateLine, find_date, parse_date_line
 
 # How far from the title a page's date line may stand, in blocks.
 _DATELINE_AFTER = 4
@@ -46,7 +46,17 @@ def find_dateline(blocks: Sequence[Block], title_index: int | None, limit: int =
         found = parse_date_line(blocks[i].text)
         if found:
             return i, found
+        if title_index is not None and i > title_index and (short := _short_dated_line(blocks[i].text)):
+            return i, short
     return None
+
+
+def _short_dated_line(text: str) -> DateLine | None:
+    """'21.04.2024 , 20:24 Uhr' or 'Publié le 30 août 2023': a date in a few words under a headline."""
+    if len(text) > 80 or len(text.split()) > 10:
+        return None
+    found = find_date(text)
+    return DateLine(found, None) if found else None
 
 
 def plain_head(blocks: Sequence[Block]) -> Head:

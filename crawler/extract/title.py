@@ -88,8 +88,13 @@ def _block_matching(blocks: Sequence[Block], segments: Sequence[str]) -> int | N
 
 
 def _index_of(blocks: Sequence[Block], text: str) -> int | None:
+    """The block showing the title: the same text, else an <h1> containing it or contained in it."""
     low = text.lower()
     for i, block in enumerate(blocks[:_TITLE_SCAN]):
         if block.text.lower() == low:
+            return i
+    for i, block in enumerate(blocks):
+        heading = block.text.lower()
+        if block.tag == "h1" and heading and (heading in low or low in heading):
             return i
     return None
