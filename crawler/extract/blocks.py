@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 _SPACE = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 @dataclass
@@ -41,5 +41,5 @@ def clean_text(text: str) -> str:
 
 
 def text_weight(text: str) -> float:
-    """Length in Latin-equivalent characters: one CJK character says about as much as 2.5."""
+    """Length in Latin-equivalent characters: a Chinese, Japanese or Korean character says about as much as 2.5."""
     return len(text) + 1.5 * len(_CJK.findall(text))
