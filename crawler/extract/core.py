@@ -10,7 +10,7 @@ from .article import Article
 from .blocks import Block
 from .dates import date_from_url, parse_meta_date
 from .decode import decode
-from .html import best_container, blocks_of, parse
+from .html import article_members, best_container, blocks_of, parse
 from .language import detect_language
 from .layout import Head, body_paragraphs, find_dateline
 from .meta import Meta, read_meta
@@ -23,15 +23,19 @@ _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 _URL_DATE_TOLERANCE = timedelta(days=7)
 
 
-def extract(page: bytes | str, url: str, content_type: str | None = None) -> Article:
-    """Read one page into an Article; a page with no article gives an empty body."""
+def extract(page: bytes | str, url: str, content_type: str | None = None, today: date | None = None) -> Article:
+    """Read one page into an Article; a page with no article gives an empty body.
+
+    today, when given, is the day the page was fetched: a publication date after it is
+    not believed (the core itself reads no clock).
+    """
     text = page if isinstance(page, str) else decode(page, content_type)
     if _looks_binary(text):
         return Article(url=_strip_fragment(url))
     text = text.replace("\x00", "")
     if _is_plain(text, content_type):
         title, head, paragraphs = read_plain(text)
-        published = _pick_date([], head, url)
+        published = _pick_date([], head, url, today)
         language = detect_language(" ".join(paragraphs[:5]), None)
         return Article(
             url=_strip_fragment(url),
@@ -41,7 +45,7 @@ def extract(page: bytes | str, url: str, content_type: str | None = None) -> Art
             paragraphs=tuple(paragraphs),
             language=language,
         )
-    return _extract_html(text, url)
+    return _extract_html(text, url, today)
 
 
 def _looks_binary(text: str) -> bool:
@@ -59,7 +63,7 @@ def _is_plain(text: str, content_type: str | None) -> bool:
     return _HTML_SNIFF.search(text[:4096]) is None
 
 
-def _extract_html(text: str, url: str) -> Article:
+def _extract_html(text: str, url: str, today: date | None) -> Article:
     soup = parse(text)
     meta = read_meta(soup)
     root = soup.body or soup
@@ -73,7 +77,7 @@ def _extract_html(text: str, url: str) -> Article:
     return Article(
         url=canonical_url(url, meta),
         title=title,
-        published=_pick_date(meta.dates, head, url),
+        published=_pick_date(meta.dates, head, url, today),
         origin=head.dateline.origin if head.dateline else None,
         paragraphs=tuple(paragraphs),
         language=detect_language(" ".join(paragraphs[:5]), meta.language),
@@ -81,8 +85,9 @@ def _extract_html(text: str, url: str) -> Article:
 
 
 def _container_blocks(blocks: list[Block], container: int | None, head: Head) -> list[Block]:
-    """The blocks inside the article's container that come after its title and date line."""
-    inside = [i for i, b in enumerate(blocks) if container is None or container in b.path]
+    """The article's blocks (its container and strong siblings) after its title and date line."""
+    members = article_members(blocks, container)
+    inside = [i for i, member in enumerate(members) if member]
     if not inside:
         return []
     start = inside[0]
@@ -93,14 +98,16 @@ def _container_blocks(blocks: list[Block], container: int | None, head: Head) ->
     return [blocks[i] for i in inside if i >= start]
 
 
-def _pick_date(meta_dates: list[str], head: Head, url: str) -> date | None:
+def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) -> date | None:
     """Metadata first, then the page's date line, then the URL; far from the URL's date is doubted."""
     url_date = date_from_url(url)
+    if url_date and today and url_date > today + timedelta(days=1):
+        url_date = None
     candidates = [parse_meta_date(value) for value in meta_dates]
     if head.dateline:
         candidates.append(head.dateline.published)
     for candidate in candidates:
-        if candidate is None:
+        if candidate is None or (today is not None and candidate > today + timedelta(days=1)):
             continue
         if url_date is None or abs(candidate - url_date) <= _URL_DATE_TOLERANCE:
             return candidate

@@ -14,6 +14,8 @@ from .dates import DateLine, find_date, parse_date_line
 _DATELINE_AFTER = 4
 _DATELINE_BEFORE = 2
 _MAX_TITLE = 300
+# A body paragraph is mostly words, not links: above this share of link text it is navigation.
+_MAX_LINK_DENSITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def body_paragraphs(blocks: Sequence[Block], title: str | None) -> list[str]:
         if text in seen or (repeats[text] >= 3 and len(text) < 80):
             continue  # a caption shown twice, a label ("Article content") between paragraphs
         seen.add(text)
-        if block.link_density > 0.5 or BOX_HEADINGS.match(text):
+        if block.link_density > _MAX_LINK_DENSITY or BOX_HEADINGS.match(text):
             continue
         paragraphs.append(text)
     return paragraphs

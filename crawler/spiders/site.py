@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any, ClassVar
 
 import scrapy
@@ -62,7 +63,7 @@ class SiteSpider(scrapy.Spider):
             yield FailedPage(self.name, response.url, response.status, f"HTTP {response.status}")
             return
         content_type = _header(response, "Content-Type")
-        article = extract(response.body, response.url, content_type)
+        article = extract(response.body, response.url, content_type, today=date.today())
         if article.is_empty:
             yield FailedPage(self.name, response.url, response.status, "no article text found on the page")
             return
