@@ -191,7 +191,7 @@ def print_table(name: str, ours: dict[str, float], ref: dict[str, float], pages:
         ("pages_per_s", ".1f"),
     ]:
         ratio = ours[key] / ref[key] if ref[key] else float("nan")
-        print(f"{key:<14}{ours[key]:>12{fmt}}{ref[key]:>13{fmt}}{ratio:>9.2f}")
+        print(f"{key:<14}{ours[key]:>12{fmt}}{ref[key]:>13{fmt}}{ratio:>9.3f}")
 
 
 def bench(
