@@ -21,6 +21,23 @@ class ArticlePage:
 
 
 @dataclass
+class NotModifiedPage:
+    """A re-checked article that answered 304 Not Modified: nothing to parse or store."""
+
+    site: str
+    url: str
+
+
+@dataclass
+class MissingPage:
+    """A re-checked article that answered 404 or 410."""
+
+    site: str
+    url: str
+    status: int
+
+
+@dataclass
 class FailedPage:
     """A page that could not be fetched, or held no article."""
 

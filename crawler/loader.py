@@ -9,6 +9,7 @@ from scrapy import Request
 from scrapy.settings import BaseSettings
 
 from crawler.config import Config, load_config
+from crawler.recheck import RecheckPolicy
 from crawler.spiders.site import SiteSpider
 
 
@@ -17,7 +18,8 @@ class SiteSpiderLoader:
 
     def __init__(self, config: Config):
         self.config = config
-        self._spiders = {site.name: SiteSpider.for_site(site) for site in config.sites}
+        policy = RecheckPolicy.from_config(config.monitor)
+        self._spiders = {site.name: SiteSpider.for_site(site, policy) for site in config.sites}
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:

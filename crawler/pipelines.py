@@ -9,8 +9,9 @@ from typing import Any, Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.items import ArticlePage, FailedPage
+from crawler.items import ArticlePage, FailedPage, MissingPage, NotModifiedPage
 from store import Outcome, open_db, record
+from store.checks import record_missing, record_not_modified
 from store.crawls import CrawlCounts, finish_crawl, record_failure, start_crawl
 from store.record import Fetch, now_iso
 
@@ -39,13 +40,27 @@ class StorePipeline:
     def spider_opened(self, spider: Spider) -> None:
         """Open the store and the crawl run's row."""
         self.site = spider.name
+        self.gone_after = spider.policy.gone_after  # type: ignore[attr-defined]
         self.db = open_db(self.db_path)
         self.crawl_id = start_crawl(self.db, self.site)
         self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
     def process_item(self, item: Any) -> Any:
         """Record an article (new, edited or unchanged) or a failed page."""
-        if isinstance(item, FailedPage):
+        if isinstance(item, NotModifiedPage):
+            record_not_modified(self.db, item.url, Fetch(fetched_at=now_iso(), crawl_id=self.crawl_id))
+            self.counts.pages += 1
+            self.counts.unchanged += 1
+            self.counts.not_modified += 1
+            self._say(f"304       {item.url}")
+        elif isinstance(item, MissingPage):
+            miss = record_missing(
+                self.db, item.url, item.status, Fetch(fetched_at=now_iso(), crawl_id=self.crawl_id), self.gone_after
+            )
+            self.counts.missing += 1
+            note = "now gone" if miss.gone else f"miss {miss.misses} of {self.gone_after}"
+            self._say(f"missing   {item.url} (HTTP {item.status}, {note})")
+        elif isinstance(item, FailedPage):
             self.counts.failed += 1
             record_failure(self.db, self.crawl_id, item.site, item.url, item.status, item.reason)
             self._say(f"failed    {item.url} ({item.reason})")

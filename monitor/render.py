@@ -5,28 +5,51 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from itertools import groupby
 
 from .diff import Hunk
 from .digest import Digest, Item
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+SAFE_SCHEMES = ("http://", "https://")
 
 
 def render(digest: Digest, fmt: str) -> str:
-    """The digest in 'text', 'markdown' or 'json'."""
+    """The digest in 'text', 'markdown', 'json' or 'html'."""
     if fmt == "json":
         return json.dumps(digest.to_dict(), ensure_ascii=False, indent=2)
     if fmt == "markdown":
         return render_markdown(digest)
+    if fmt == "html":
+        from .html import render_html
+
+        return render_html(digest)
     return render_text(digest)
+
+
+def headline(digest: Digest) -> str:
+    """'3 new, 1 edited' plus gone/back counts when there are any."""
+    parts = [f"{len(digest.new)} new", f"{len(digest.edited)} edited"]
+    parts += [f"{len(items)} {name}" for name, items in (("gone", digest.gone), ("back", digest.back)) if items]
+    return ", ".join(parts)
+
+
+def by_site(items: Sequence[Item]) -> list[tuple[str, list[Item]]]:
+    """Items grouped by site, watchlist matches first within each group."""
+    ordered = sorted(items, key=lambda i: (i.site, not i.watch))
+    return [(site, list(group)) for site, group in groupby(ordered, key=lambda i: i.site)]
 
 
 def render_text(digest: Digest) -> str:
     """A terminal-friendly digest; edits shown as [-removed-]{+added+}."""
-    lines = [f"newswatch digest — {digest.label}", f"{len(digest.new)} new, {len(digest.edited)} edited", ""]
+    lines = [f"newswatch digest — {digest.label}", headline(digest), ""]
+    if digest.attention:
+        lines += ["NEEDS ATTENTION", *[f"  ! {note}" for note in digest.attention], ""]
     lines.append(f"NEW ({len(digest.new)})")
-    for item in digest.new:
-        lines += _text_item(item)
+    for site, items in by_site(digest.new):
+        lines.append(f"  [{site}]")
+        for item in items:
+            lines += _text_item(item)
     if not digest.new:
         lines.append("  (none)")
     lines += ["", f"EDITED ({len(digest.edited)})"]
@@ -37,12 +60,18 @@ def render_text(digest: Digest) -> str:
             lines += [f"    {name}: {text_hunk(h)}" for h in hunks]
     if not digest.edited:
         lines.append("  (none)")
+    for title, items in (("GONE", digest.gone), ("BACK", digest.back)):
+        if items:
+            lines += ["", f"{title} ({len(items)})"]
+            for item in items:
+                lines += _text_item(item)
     return "\n".join(lines) + "\n"
 
 
 def _text_item(item: Item) -> list[str]:
     meta = " · ".join(x for x in (item.site, item.published, item.origin) if x)
-    out = [f"- {item.title or '(untitled)'}", f"    {meta}", f"    {item.url}"]
+    mark = f"★ [{', '.join(item.watch)}] " if item.watch else ""
+    out = [f"- {mark}{item.title or '(untitled)'}", f"    {meta}", f"    {item.url}"]
     if item.summary and not item.changed_fields:
         out.append(f"    {item.summary}")
     return out
@@ -68,11 +97,15 @@ def md_hunk(hunk: Hunk) -> str:
 
 
 def render_markdown(digest: Digest) -> str:
-    """The digest as Markdown, every scraped string escaped."""
-    lines = [f"# newswatch digest — {digest.label}", "", f"{len(digest.new)} new, {len(digest.edited)} edited", ""]
+    """The digest as Markdown, every scraped string escaped and only http(s) links linked."""
+    lines = [f"# newswatch digest — {md_escape(digest.label)}", "", headline(digest), ""]
+    if digest.attention:
+        lines += ["## Needs attention", "", *[f"- {md_escape(note)}" for note in digest.attention], ""]
     lines += [f"## New ({len(digest.new)})", ""]
-    for item in digest.new:
-        lines += [*_md_item(item), f"  {md_escape(item.summary)}", ""]
+    for site, items in by_site(digest.new):
+        lines += [f"### {md_escape(site)}", ""]
+        for item in items:
+            lines += [*_md_item(item), f"  {md_escape(item.summary)}", ""]
     lines += [f"## Edited ({len(digest.edited)})", ""]
     for item in digest.edited:
         lines += _md_item(item)
@@ -80,14 +113,20 @@ def render_markdown(digest: Digest) -> str:
         for name, hunks in item.diff.items():
             lines += [f"  - {name}: {md_hunk(h)}" for h in hunks]
         lines.append("")
+    for title, items in (("Gone", digest.gone), ("Back", digest.back)):
+        if items:
+            lines += [f"## {title} ({len(items)})", ""]
+            for item in items:
+                lines += [*_md_item(item), ""]
     return "\n".join(lines)
 
 
 def _md_item(item: Item) -> list[str]:
     meta = " · ".join(md_escape(x) for x in (item.site, item.published, item.origin) if x)
-    url = item.url if item.url.startswith(("http://", "https://")) else ""
+    url = item.url if item.url.startswith(SAFE_SCHEMES) else ""
+    mark = f"★ \\[{md_escape(', '.join(item.watch))}\\] " if item.watch else ""
     title = md_escape(item.title or "(untitled)")
-    head = f"- [{title}](<{url.replace('>', '%3E')}>)" if url else f"- {title}"
+    head = f"- {mark}[{title}](<{url.replace('>', '%3E').replace(' ', '%20')}>)" if url else f"- {mark}{title}"
     return [head, f"  {meta}"]
 
 

@@ -89,12 +89,15 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
 @click.argument("sites", nargs=-1)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not each page.")
 @click.option("--log-level", default="WARNING", show_default=True, help="Scrapy's log level.")
+@click.option("--recheck-all", is_flag=True, help="Re-fetch every known article, not only those due.")
 @click.pass_obj
-def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str) -> None:
+def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str, recheck_all: bool) -> None:
     """Crawl SITES (default: all in the registry) into the store, then summarise.
 
-    Each page is reported as new, edited, unchanged or failed; the summary counts them.
-    Re-running is safe: unchanged pages add nothing to the store.
+    Listing pages are read for new articles; known articles are re-fetched (conditionally)
+    when their re-check is due. Each page is reported as new, edited, unchanged, 304,
+    missing or failed; the summary counts them. Re-running is safe: unchanged pages add
+    nothing to the store.
     """
     from crawler.run import crawl_sites
 
@@ -107,21 +110,31 @@ def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str) -> 
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Crawling {', '.join(names)} into {obj.db_path}", err=True)
-    summaries = crawl_sites(config, names, obj.db_path, progress=not quiet, log_level=log_level)
-    total = [0, 0, 0, 0, 0]
-    for s in summaries:
-        click.echo(
-            f"{s.site:<12} {s.status:<10} {s.pages:>4} pages: {s.new} new, {s.edited} edited, "
-            f"{s.unchanged} unchanged, {s.failed} failed"
-        )
-        for i, n in enumerate((s.pages, s.new, s.edited, s.unchanged, s.failed)):
-            total[i] += n
-    click.echo(
-        f"{'total':<12} {'':<10} {total[0]:>4} pages: {total[1]} new, {total[2]} edited, "
-        f"{total[3]} unchanged, {total[4]} failed"
+    summaries = crawl_sites(
+        config, names, obj.db_path, progress=not quiet, log_level=log_level, recheck_all=recheck_all
     )
-    if any(s.status != "ok" for s in summaries):
+    total = [0] * 7
+    for s in summaries:
+        counts = (s.pages, s.new, s.edited, s.unchanged, s.failed, s.not_modified, s.missing)
+        click.echo(_summary_line(s.site, s.status, counts))
+        total = [a + b for a, b in zip(total, counts, strict=True)]
+    click.echo(_summary_line("total", "", tuple(total)))
+    for s in summaries:
+        if s.status == "busy":
+            click.echo(f"{s.site}: skipped, another crawl of this site is running", err=True)
+    # Non-zero when a crawl did not finish, or every page it tried failed (the site is down).
+    if any(s.status not in {"ok", "busy"} or (s.pages == 0 and s.failed > 0) for s in summaries):
         sys.exit(1)
+
+
+def _summary_line(site: str, status: str, counts: tuple[int, ...]) -> str:
+    pages, new, edited, unchanged, failed, not_modified, missing = counts
+    by_304 = f" ({not_modified} by 304)" if not_modified else ""
+    gone = f", {missing} missing" if missing else ""
+    return (
+        f"{site:<12} {status:<10} {pages:>4} pages: {new} new, {edited} edited, {unchanged} unchanged{by_304}, "
+        f"{failed} failed{gone}"
+    )
 
 
 @main.command("extract")
@@ -160,12 +173,19 @@ def extract_cmd(source: str, url: str | None, as_json: bool, content_type: str |
 @main.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day to report (default: today).")
 @click.option("--since", type=IsoDateTime(), help="Report everything since this ISO datetime instead of one day.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True
+)
 @click.option("--timezone", "tz_name", help="Time zone of --date and today (default: [monitor] timezone, else local).")
 @click.pass_obj
 def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str, tz_name: str | None) -> None:
-    """New and edited articles of a day (default today), edits with a word-level diff."""
-    from monitor.digest import _iso, build_digest, day_window
+    """New and edited articles of a day (default today), edits with a word-level diff.
+
+    Also lists articles gone (404/410 several checks in a row) or back, and what needs
+    attention (sites failing run after run, extraction drift). Keywords of [monitor]
+    watchlist are marked and listed first.
+    """
+    from monitor.digest import build_digest, day_window, iso
     from monitor.render import render
 
     tz = _timezone(obj, tz_name)
@@ -173,13 +193,23 @@ def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str,
         raise click.UsageError("give --date or --since, not both")
     if since:
         moment = since if since.tzinfo else since.replace(tzinfo=tz)
-        start, end, label = _iso(moment), "9999", f"since {moment.isoformat()}"
+        start, end, label = iso(moment), "9999", f"since {moment.isoformat()}"
     else:
         the_day = day.date() if day else datetime.now(tz).date()
         start, end = day_window(the_day, tz)
         label = f"{the_day.isoformat()} ({tz.key})"
     db = obj.db()
-    click.echo(render(build_digest(db, start, end, label), fmt), nl=False)
+    result = build_digest(db, start, end, label)
+    try:
+        config = load_config(obj.config_path)
+    except ConfigError:
+        config = None  # a digest needs only the store
+    if config is not None:
+        from monitor.attention import needs_attention
+
+        result.attention = needs_attention(db, [s.name for s in config.sites])
+        result.apply_watchlist([str(k) for k in config.monitor.get("watchlist", [])])
+    click.echo(render(result, fmt), nl=False)
 
 
 def _timezone(obj: Context, name: str | None) -> ZoneInfo:
@@ -242,6 +272,94 @@ def _article(db, url: str) -> dict:  # type: ignore[no-untyped-def]
     if article is None:
         raise click.ClickException(f"no stored article at {url}; `newswatch crawl` first, or check the URL")
     return article
+
+
+def _digest_dir(obj: Context, config: Config, option: Path | None) -> Path:
+    if option:
+        return option
+    configured = config.monitor.get("digest_dir")
+    if configured:
+        path = Path(str(configured)).expanduser()
+        return path if path.is_absolute() else config.path.parent / path
+    return obj.db_path.parent / "digests"
+
+
+@main.command()
+@click.option(
+    "--digest-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where digests and feed.atom go (default: [monitor] digest_dir, else 'digests' next to the database).",
+)
+@click.pass_obj
+def run(obj: Context, digest_dir: Path | None) -> None:
+    """Run the monitor until SIGTERM or Ctrl-C: crawl each site on its schedule, write the digest daily.
+
+    \b
+    Each site crawls every interval_minutes (or on its cron expression) in a child process
+    with a time limit (timeout_minutes); two crawls of one site never overlap. Known
+    articles are re-checked by age with conditional requests. The digest (Markdown, HTML,
+    Atom feed, optional email) is written at [monitor] digest_time in [monitor] timezone.
+    Runs missed while the monitor was down are caught up at start.
+    """
+    import logging
+
+    from monitor.service import Monitor
+
+    config = obj.config()
+    obj.db().close()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    folder = _digest_dir(obj, config, digest_dir)
+    names = ", ".join(s.name for s in config.sites)
+    click.echo(f"Monitoring {names}; store {obj.db_path}; digests in {folder}", err=True)
+    try:
+        code = Monitor(config, obj.db_path, folder).run()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(code)
+
+
+@main.command()
+@click.pass_obj
+def sites(obj: Context) -> None:
+    """One line per site: last crawl and its result, articles, versions, failed runs in a row."""
+    from store.queries import site_states
+
+    config = obj.config()
+    states = site_states(obj.db())
+    click.echo(f"{'site':<12} {'last crawl':<20} {'result':<40} {'articles':>8} {'versions':>8} {'failing':>7}")
+    for site in config.sites:
+        state = states.get(site.name, {})
+        last = state.get("last")
+        when = last["started_at"][:19].replace("T", " ") if last else "never"
+        result = (
+            f"{last['status']}: {last['new']} new, {last['edited']} edited, {last['failed']} failed" if last else "-"
+        )
+        click.echo(
+            f"{site.name:<12} {when:<20} {result:<40} {state.get('articles', 0):>8} "
+            f"{state.get('versions', 0):>8} {state.get('failures_in_a_row', 0):>7}"
+        )
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.pass_obj
+def search(obj: Context, text: str, limit: int) -> None:
+    """Full-text search over the current version of every article (SQLite FTS5 query syntax)."""
+    import sqlite3
+
+    from store.queries import search_current
+
+    try:
+        rows = search_current(obj.db(), text, limit)
+    except sqlite3.OperationalError as exc:
+        raise click.ClickException(f"cannot search for {text!r}: {exc}. Put phrases in double quotes.") from exc
+    for row in rows:
+        click.echo(f"{row['published'] or '-':<10}  [{row['site']}] {row['title']}")
+        click.echo(f"            {row['url']}")
+        click.echo(f"            {row['snippet']}")
+    click.echo(f"{len(rows)} result(s)", err=True)
 
 
 @main.command()

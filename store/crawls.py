@@ -18,6 +18,8 @@ class CrawlCounts:
     edited: int = 0
     unchanged: int = 0
     failed: int = 0
+    not_modified: int = 0  # re-checks answered 304 (also counted as unchanged)
+    missing: int = 0  # re-checks answered 404/410
     errors: list[str] = field(default_factory=list)
 
 
@@ -34,8 +36,20 @@ def finish_crawl(db: Database, crawl_id: int, counts: CrawlCounts, status: str, 
     """Close a crawl run with its counts and how it ended."""
     db.execute(
         """UPDATE crawls SET finished_at = ?, status = ?, pages = ?, new = ?, edited = ?,
-           unchanged = ?, failed = ?, error = ? WHERE id = ?""",
-        [now_iso(), status, counts.pages, counts.new, counts.edited, counts.unchanged, counts.failed, error, crawl_id],
+           unchanged = ?, failed = ?, not_modified = ?, missing = ?, error = ? WHERE id = ?""",
+        [
+            now_iso(),
+            status,
+            counts.pages,
+            counts.new,
+            counts.edited,
+            counts.unchanged,
+            counts.failed,
+            counts.not_modified,
+            counts.missing,
+            error,
+            crawl_id,
+        ],
     )
 
 
@@ -51,3 +65,25 @@ def crawl_row(db: Database, crawl_id: int) -> dict | None:
     """One crawl run's row."""
     rows = list(db.query("SELECT * FROM crawls WHERE id = ?", [crawl_id]))
     return rows[0] if rows else None
+
+
+def close_abandoned(db: Database, site: str, since: str, status: str, error: str) -> int:
+    """Close the site's runs started since `since` that a killed or crashed crawl left 'running'.
+
+    If the crawl died before it could open a run, one is recorded, so the failure counts.
+    """
+    cursor = db.execute(
+        "UPDATE crawls SET status = ?, error = ?, finished_at = ? WHERE site = ? AND status = 'running'"
+        " AND started_at >= ?",
+        [status, error, now_iso(), site, since],
+    )
+    if cursor.rowcount:
+        return int(cursor.rowcount)
+    started = list(db.query("SELECT id FROM crawls WHERE site = ? AND started_at >= ?", [site, since]))
+    if not started:
+        db.execute(
+            "INSERT INTO crawls (site, started_at, finished_at, status, error) VALUES (?, ?, ?, ?, ?)",
+            [site, since, now_iso(), status, error],
+        )
+        return 1
+    return 0

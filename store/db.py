@@ -90,6 +90,28 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m002_monitor(db: Database) -> None:
+    """Digest runs, full-text search over versions, and how an article was last answered."""
+    db.executescript(
+        """
+        CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            written_at TEXT NOT NULL,
+            new INTEGER NOT NULL,
+            edited INTEGER NOT NULL,
+            paths TEXT
+        );
+        ALTER TABLE articles ADD COLUMN last_status INTEGER;
+        ALTER TABLE crawls ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawls ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+    db.table("versions").enable_fts(["title", "body"], create_triggers=True, tokenize="unicode61")
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating if needed) the store at path and bring its schema up to date."""
     path = Path(path)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlite_utils import Database
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _EVENT_SQL = """
 SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
        e.changed_fields, a.url
@@ -69,3 +71,129 @@ def counts(db: Database) -> dict[str, int]:
     return {
         t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("articles", "versions", "events", "crawls")
     }
+
+
+def known_articles(db: Database, site: str) -> list[dict[str, Any]]:
+    """The site's articles with what re-checks need: first seen, last checked, validators."""
+    return list(
+        db.query(
+            "SELECT url, first_seen, last_checked, etag, last_modified, status FROM articles WHERE site = ?",
+            [site],
+        )
+    )
+
+
+def site_states(db: Database) -> dict[str, dict[str, Any]]:
+    """Per site: last crawl row, articles, versions, and failed runs in a row."""
+    states: dict[str, dict[str, Any]] = {}
+    for row in db.query(
+        "SELECT a.site, count(DISTINCT a.id) AS articles, count(v.id) AS versions"
+        " FROM articles a LEFT JOIN versions v ON v.article_id = a.id GROUP BY a.site"
+    ):
+        states[row["site"]] = {"articles": row["articles"], "versions": row["versions"]}
+    for row in db.query("SELECT DISTINCT site FROM crawls"):
+        state = states.setdefault(row["site"], {"articles": 0, "versions": 0})
+        runs = list(db.query("SELECT * FROM crawls WHERE site = ? ORDER BY id DESC LIMIT 50", [row["site"]]))
+        state["last"] = runs[0] if runs else None
+        state["failures_in_a_row"] = failures_in_a_row(runs)
+    return states
+
+
+# Runs that say nothing about the site's health: still going, or stopped with the monitor.
+NEUTRAL_STATUSES = frozenset({"running", "shutdown", "stopped", "busy"})
+
+
+def run_failed(run: dict[str, Any]) -> bool:
+    """A run failed when it did not finish normally, or every page it tried failed."""
+    return run["status"] != "ok" or (run["pages"] == 0 and run["failed"] > 0)
+
+
+def failures_in_a_row(runs: list[dict[str, Any]]) -> int:
+    """How many of the newest finished runs (newest first) failed, until one succeeded."""
+    count = 0
+    for run in runs:
+        if run["status"] in NEUTRAL_STATUSES:
+            continue
+        if not run_failed(run):
+            break
+        count += 1
+    return count
+
+
+def recent_crawls(db: Database, site: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The site's newest finished crawl rows, newest first."""
+    return list(
+        db.query("SELECT * FROM crawls WHERE site = ? AND status != 'running' ORDER BY id DESC LIMIT ?", [site, limit])
+    )
+
+
+def search_current(db: Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Full-text search over the current version of every article, best match first.
+
+    Chinese has no spaces, so the FTS index holds whole runs of characters as one token;
+    a query with Chinese characters is a substring search instead.
+    """
+    if _CJK.search(text):
+        pattern = f"%{text}%"
+        return list(
+            db.query(
+                """SELECT a.url, a.site, v.title, v.published, substr(v.body, max(1, instr(v.body, ?) - 20), 60)
+                   AS snippet FROM articles a JOIN versions v ON v.id = a.current_version_id
+                   WHERE v.title LIKE ? OR v.body LIKE ? ORDER BY v.published DESC LIMIT ?""",
+                [text, pattern, pattern, limit],
+            )
+        )
+    return list(
+        db.query(
+            """SELECT a.url, a.site, v.title, v.published, snippet(versions_fts, 1, '[', ']', '…', 12) AS snippet
+               FROM versions_fts JOIN versions v ON v.rowid = versions_fts.rowid
+               JOIN articles a ON a.current_version_id = v.id
+               WHERE versions_fts MATCH ? ORDER BY rank LIMIT ?""",
+            [text, limit],
+        )
+    )
+
+
+def last_digest(db: Database) -> dict[str, Any] | None:
+    """The newest digest run."""
+    rows = list(db.query("SELECT * FROM digests ORDER BY id DESC LIMIT 1"))
+    return rows[0] if rows else None
+
+
+def record_digest(db: Database, start: str, end: str, written_at: str, new: int, edited: int, paths: str) -> None:
+    """Remember a written digest, so the next one starts where it ended."""
+    db.execute(
+        "INSERT INTO digests (start, end, written_at, new, edited, paths) VALUES (?, ?, ?, ?, ?, ?)",
+        [start, end, written_at, new, edited, paths],
+    )
+
+
+def versions_with_fields(db: Database, site: str, limit: int) -> list[dict[str, Any]]:
+    """The site's newest versions' field presence, newest first (for drift detection)."""
+    return list(
+        db.query(
+            """SELECT v.id, v.published IS NOT NULL AS has_date, v.origin IS NOT NULL AS has_origin,
+                      v.title IS NOT NULL AS has_title
+               FROM versions v JOIN articles a ON a.id = v.article_id
+               WHERE a.site = ? ORDER BY v.id DESC LIMIT ?""",
+            [site, limit],
+        )
+    )
+
+
+def recent_version_events(db: Database, limit: int) -> list[dict[str, Any]]:
+    """The newest 'new' and 'edited' events with their version's fields, newest first."""
+    return list(
+        db.query(
+            """SELECT e.id AS event_id, e.kind, e.at, e.site, e.changed_fields, a.url, a.id AS article_id,
+                      v.id AS version_id, v.title, v.published, v.origin, v.body
+               FROM events e JOIN articles a ON a.id = e.article_id JOIN versions v ON v.id = e.version_id
+               WHERE e.kind IN ('new', 'edited') ORDER BY e.id DESC LIMIT ?""",
+            [limit],
+        )
+    )
+
+
+def failure_reasons(db: Database, crawl_id: int) -> list[str]:
+    """Why the pages of one crawl failed."""
+    return [r["reason"] for r in db.query("SELECT reason FROM failures WHERE crawl_id = ?", [crawl_id])]

@@ -77,6 +77,8 @@ def record(db: Database, site: str, article: Article, fetch: Fetch) -> Recorded:
             outcome = Outcome.NEW
         else:
             article_id = row["id"]
+            if row["status"] == "gone":
+                _insert_event(db, "back", site, article_id, row["current_version_id"], None, fetch)
             current = _version(db, row["current_version_id"])
             if current is not None and current["fingerprint"] == fp:
                 _touch(db, article_id, fetch, version_id=None)
@@ -179,7 +181,9 @@ def _insert_event(
 
 
 def _touch(db: Database, article_id: int, fetch: Fetch, version_id: int | None) -> None:
-    sets = "last_seen = ?, last_checked = ?, misses = 0, etag = ?, last_modified = ?"
+    sets = (
+        "last_seen = ?, last_checked = ?, misses = 0, etag = ?, last_modified = ?, status = 'live', last_status = 200"
+    )
     params: list[Any] = [fetch.fetched_at, fetch.fetched_at, fetch.etag, fetch.last_modified]
     if version_id is not None:
         sets += ", current_version_id = ?"

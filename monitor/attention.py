@@ -1,0 +1,50 @@
+"""What needs a person's attention: sites failing run after run, and extraction drift."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+from store.queries import failure_reasons, failures_in_a_row, recent_crawls, versions_with_fields
+
+FAILING_RUNS = 3
+# Drift: the newest versions lack a field that most earlier versions of the site had.
+_RECENT, _EARLIER = 5, 20
+
+
+def needs_attention(db: Database, sites: Sequence[str], failing_runs: int = FAILING_RUNS) -> list[str]:
+    """One sentence per problem, naming the site and what to check."""
+    notes: list[str] = []
+    for site in sites:
+        runs = recent_crawls(db, site, limit=max(10, failing_runs))
+        failed = failures_in_a_row(runs)
+        if failed >= failing_runs:
+            last = runs[0]
+            why = last["error"] or f"status {last['status']}, {last['failed']} pages failed"
+            notes.append(f"{site}: the last {failed} crawls failed ({why}). Check the site and its registry entry.")
+        if runs and runs[0]["status"] == "ok" and runs[0]["pages"] == 0:
+            empty = [r for r in failure_reasons(db, runs[0]["id"]) if r.startswith("no article")]
+            if empty:
+                notes.append(
+                    f"{site}: the last crawl found {len(empty)} article pages but extracted no article from them "
+                    "(the layout may have changed; try `newswatch extract URL`)."
+                )
+        notes += _lost_fields(db, site)
+    return notes
+
+
+def _lost_fields(db: Database, site: str) -> list[str]:
+    rows = versions_with_fields(db, site, _RECENT + _EARLIER)
+    if len(rows) < _RECENT + 5:
+        return []
+    recent, earlier = rows[:_RECENT], rows[_RECENT:]
+    notes = []
+    for field, label in (("has_date", "published date"), ("has_origin", "origin"), ("has_title", "title")):
+        had = sum(r[field] for r in earlier) / len(earlier)
+        has = sum(r[field] for r in recent) / len(recent)
+        if had >= 0.8 and has == 0:
+            notes.append(
+                f"{site}: the newest {_RECENT} versions have no {label}, though {had:.0%} of earlier ones did."
+            )
+    return notes
