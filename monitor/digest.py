@@ -154,7 +154,12 @@ def _item(event: dict[str, Any], current: dict[str, Any]) -> Item:
 
 def summary(body: str) -> str:
     """The first sentences of a body, up to about 280 characters."""
-    first = body.split("\n\n", 1)[0]
+    paragraphs = body.split("\n\n")
+    first = paragraphs[0]
+    for more in paragraphs[1:]:
+        if len(first) >= 80:
+            break
+        first = f"{first} {more}"  # "Dear customers," alone says nothing
     out = ""
     for sentence in _SENTENCE.split(first):
         if out and len(out) + len(sentence) > _SUMMARY_CHARS:
