@@ -1,0 +1,101 @@
+"""Commands that run things for a while: the monitor, the demo, the sample sites."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.config import Config, ConfigError
+
+from .context import Context
+
+
+def _digest_dir(obj: Context, config: Config, option: Path | None) -> Path:
+    if option:
+        return option
+    configured = config.monitor.get("digest_dir")
+    if configured:
+        path = Path(str(configured)).expanduser()
+        return path if path.is_absolute() else config.path.parent / path
+    return obj.db_path.parent / "digests"
+
+
+@click.command()
+@click.option(
+    "--digest-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where digests and feed.atom go (default: [monitor] digest_dir, else 'digests' next to the database).",
+)
+@click.pass_obj
+def run(obj: Context, digest_dir: Path | None) -> None:
+    """Run the monitor until SIGTERM or Ctrl-C: crawl each site on its schedule, write the digest daily.
+
+    \b
+    Each site crawls every interval_minutes (or on its cron expression) in a child process
+    with a time limit (timeout_minutes); two crawls of one site never overlap. Known
+    articles are re-checked by age with conditional requests. The digest (Markdown, HTML,
+    Atom feed, optional email) is written at [monitor] digest_time in [monitor] timezone.
+    Runs missed while the monitor was down are caught up at start.
+    """
+    import logging
+
+    from monitor.service import Monitor
+
+    config = obj.config()
+    obj.db().close()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    folder = _digest_dir(obj, config, digest_dir)
+    names = ", ".join(s.name for s in config.sites)
+    click.echo(f"Monitoring {names}; store {obj.db_path}; digests in {folder}", err=True)
+    try:
+        code = Monitor(config, obj.db_path, folder).run()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(code)
+
+
+@click.command()
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo's registry and database in this folder (default: a temporary one).",
+)
+def demo(keep: Path | None) -> None:
+    """Run the whole loop offline on the bundled sample sites and print the digest.
+
+    Serves the sample sites on 127.0.0.1, crawls them, publishes one article, edits one and
+    changes only the 'Hot Spots' box, crawls again, and prints what the digest reports.
+    """
+    from newswatch.demo import run_demo
+
+    sys.exit(run_demo(keep))
+
+
+@click.command()
+@click.option(
+    "--port-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the registry for these servers to this file.",
+)
+def samples(port_file: Path | None) -> None:
+    """Serve the sample sites on 127.0.0.1 until Ctrl-C, and print a registry for them.
+
+    Change them while they run with POST /__control__/publish|edit|delete|chrome (JSON body).
+    """
+    from newswatch.samples import SampleSites
+
+    with SampleSites() as sites:
+        registry = sites.registry_toml()
+        if port_file:
+            port_file.write_text(registry, encoding="utf-8")
+        click.echo(registry)
+        click.echo("Serving the sample sites; Ctrl-C stops.", err=True)
+        try:
+            import threading
+
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,161 @@
+"""Commands that read the store: digest, history, diff, sites, search."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import click
+
+from crawler.config import ConfigError, load_config
+from store.queries import article_by_url, events_of, version, versions_of
+
+from .context import Context, IsoDateTime
+
+
+@click.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day to report (default: today).")
+@click.option("--since", type=IsoDateTime(), help="Report everything since this ISO datetime instead of one day.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True
+)
+@click.option("--timezone", "tz_name", help="Time zone of --date and today (default: [monitor] timezone, else local).")
+@click.pass_obj
+def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str, tz_name: str | None) -> None:
+    """New and edited articles of a day (default today), edits with a word-level diff.
+
+    Also lists articles gone (404/410 several checks in a row) or back, and what needs
+    attention (sites failing run after run, extraction drift). Keywords of [monitor]
+    watchlist are marked and listed first.
+    """
+    from monitor.digest import build_digest, day_window, iso
+    from monitor.render import render
+
+    tz = _timezone(obj, tz_name)
+    if day and since:
+        raise click.UsageError("give --date or --since, not both")
+    if since:
+        moment = since if since.tzinfo else since.replace(tzinfo=tz)
+        start, end, label = iso(moment), "9999", f"since {moment.isoformat()}"
+    else:
+        the_day = day.date() if day else datetime.now(tz).date()
+        start, end = day_window(the_day, tz)
+        label = f"{the_day.isoformat()} ({tz.key})"
+    db = obj.db()
+    result = build_digest(db, start, end, label)
+    try:
+        config = load_config(obj.config_path)
+    except ConfigError:
+        config = None  # a digest needs only the store
+    if config is not None:
+        from monitor.attention import needs_attention
+
+        result.attention = needs_attention(db, [s.name for s in config.sites])
+        result.apply_watchlist([str(k) for k in config.monitor.get("watchlist", [])])
+    click.echo(render(result, fmt), nl=False)
+
+
+def _timezone(obj: Context, name: str | None) -> ZoneInfo:
+    if not name:
+        try:
+            name = load_config(obj.config_path).monitor.get("timezone")
+        except ConfigError:
+            name = None
+    if not name:
+        local = datetime.now().astimezone().tzinfo
+        name = getattr(local, "key", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError) as exc:
+        raise click.ClickException(f"unknown time zone {name!r}; use a name such as Asia/Shanghai or UTC") from exc
+
+
+@click.command()
+@click.argument("url")
+@click.pass_obj
+def history(obj: Context, url: str) -> None:
+    """List every stored version of the article at URL, and its events."""
+    db = obj.db()
+    article = _article(db, url)
+    click.echo(f"{article['url']}  [{article['site']}, {article['status']}]")
+    click.echo(f"first seen {article['first_seen']}, last checked {article['last_checked']}")
+    for v in versions_of(db, article["id"]):
+        current = " (current)" if v["id"] == article["current_version_id"] else ""
+        click.echo(
+            f"  v{v['id']:<5} {v['fetched_at']}  {v['fingerprint'][:12]}  {v['published'] or '-':<10}  "
+            f"{v['body_chars']} chars  {v['title']}{current}"
+        )
+    for e in events_of(db, article["id"]):
+        fields = f" ({', '.join(json.loads(e['changed_fields']))})" if e["changed_fields"] else ""
+        click.echo(f"  {e['at']}  {e['kind']}{fields}")
+
+
+@click.command("diff")
+@click.argument("url")
+@click.pass_obj
+def diff_cmd(obj: Context, url: str) -> None:
+    """Show the last change of the article at URL, word by word."""
+    from monitor.diff import field_diffs
+    from monitor.render import render_change
+
+    db = obj.db()
+    article = _article(db, url)
+    edits = [e for e in events_of(db, article["id"]) if e["kind"] == "edited"]
+    if not edits:
+        click.echo(f"{article['url']}\nno change recorded: one version since {article['first_seen']}")
+        return
+    last = edits[-1]
+    before, after = version(db, last["previous_version_id"]) or {}, version(db, last["version_id"]) or {}
+    fields = json.loads(last["changed_fields"] or "[]")
+    click.echo(render_change(article["url"], fields, field_diffs(before, after, fields), last["at"]), nl=False)
+
+
+def _article(db, url: str) -> dict:  # type: ignore[no-untyped-def]
+    article = article_by_url(db, url)
+    if article is None:
+        raise click.ClickException(f"no stored article at {url}; `newswatch crawl` first, or check the URL")
+    return article
+
+
+@click.command()
+@click.pass_obj
+def sites(obj: Context) -> None:
+    """One line per site: last crawl and its result, articles, versions, failed runs in a row."""
+    from store.queries import site_states
+
+    config = obj.config()
+    states = site_states(obj.db())
+    click.echo(f"{'site':<12} {'last crawl':<20} {'result':<40} {'articles':>8} {'versions':>8} {'failing':>7}")
+    for site in config.sites:
+        state = states.get(site.name, {})
+        last = state.get("last")
+        when = last["started_at"][:19].replace("T", " ") if last else "never"
+        result = (
+            f"{last['status']}: {last['new']} new, {last['edited']} edited, {last['failed']} failed" if last else "-"
+        )
+        click.echo(
+            f"{site.name:<12} {when:<20} {result:<40} {state.get('articles', 0):>8} "
+            f"{state.get('versions', 0):>8} {state.get('failures_in_a_row', 0):>7}"
+        )
+
+
+@click.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.pass_obj
+def search(obj: Context, text: str, limit: int) -> None:
+    """Full-text search over the current version of every article (SQLite FTS5 query syntax)."""
+    import sqlite3
+
+    from store.queries import search_current
+
+    try:
+        rows = search_current(obj.db(), text, limit)
+    except sqlite3.OperationalError as exc:
+        raise click.ClickException(f"cannot search for {text!r}: {exc}. Put phrases in double quotes.") from exc
+    for row in rows:
+        click.echo(f"{row['published'] or '-':<10}  [{row['site']}] {row['title']}")
+        click.echo(f"            {row['url']}")
+        click.echo(f"            {row['snippet']}")
+    click.echo(f"{len(rows)} result(s)", err=True)
