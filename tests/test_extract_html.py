@@ -143,3 +143,15 @@ def test_bad_input_never_crashes_or_hangs(name: str, data: bytes) -> None:
         assert article.title == "New rules for appliances"
     if name == "huge":
         assert len(data) > 10_000_000 and article.title == "New rules for appliances" and not article.is_empty
+
+
+def test_text_before_an_embedded_box_stays_article_text() -> None:
+    # lxml nests an <aside> found inside a paragraph into it; the words before it are the article's.
+    first = "The first paragraph of the article explains the new certification rules in detail for readers."
+    html = page(
+        f"<h1>New rules for appliances</h1><div class='story'><p>{first}"
+        "<aside class='ad right'><div>Advertisement</div></aside> and goes on after the box.</p>" + BODY + "</div>"
+    )
+    paragraphs = extract(html, "https://e.com/a").paragraphs
+    assert paragraphs[0] == first
+    assert "Advertisement" not in " ".join(paragraphs)

@@ -82,7 +82,8 @@ _CHROME_NAME = re.compile(
     r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
     r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
     r"widget|promo|teasers?|teaser-list|more-articles|tags?|byline-share|captions?|credits?|infobox|author-bio|"
-    r"newsletter-signup|outbrain|taboola|sr-only|visually-hidden|screen-reader-text)"
+    r"newsletter-signup|outbrain|taboola|sr-only|visually-hidden|screen-reader-text|"
+    r"authors?|byline|author-box|bio|timestamp|article-meta|post-meta)"
     # ...but not a layout block that merely bears the name: "sidebar-grid__header", "nav-wrapper".
     r"(?:$|\s|[_-](?!_|grid|layout|wrap|container|page|template|relative|column|col\b|row\b))",
     re.I,
@@ -243,10 +244,11 @@ def blocks_of(root: Tag) -> list[Block]:
             continue
         if node.name in _DROP:
             continue
+        if node.name in BLOCK_TAGS:
+            flush()  # the text before this element belongs to the enclosing block, chrome or not
         if _is_chrome_element(node):
             chrome_stack.append(id(node))
         if node.name in BLOCK_TAGS:
-            flush()
             if node.name == "article":
                 articles.add(id(node))
             path.append(node)
