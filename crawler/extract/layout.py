@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ _DATELINE_BEFORE = 2
 _MAX_TITLE = 300
 # A body paragraph is mostly words, not links: above this share of link text it is navigation.
 _MAX_LINK_DENSITY = 0.5
+_MAX_LINK_DENSITY_PROSE = 0.8
+_LONG_PARAGRAPH = 120
+_SENTENCE_END = re.compile(r"[.!?。！？\"”»]\s*$")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,13 @@ def _could_be_title(text: str) -> bool:
     return 0 < len(text) <= _MAX_TITLE and not is_chrome_line(text) and not is_breadcrumb(text)
 
 
+def _too_linked(block: Block) -> bool:
+    """Mostly link text: navigation. A long paragraph of a sentence that links its sources is not."""
+    if block.tag == "p" and len(block.text) >= _LONG_PARAGRAPH and _SENTENCE_END.search(block.text):
+        return block.link_density > _MAX_LINK_DENSITY_PROSE
+    return block.link_density > _MAX_LINK_DENSITY
+
+
 def body_paragraphs(blocks: Sequence[Block], title: str | None) -> list[str]:
     """The article text among blocks that follow the head: chrome, links and repeats dropped."""
     paragraphs: list[str] = []
@@ -106,7 +117,7 @@ def body_paragraphs(blocks: Sequence[Block], title: str | None) -> list[str]:
         if text in seen or (repeats[text] >= 3 and len(text) < 80):
             continue  # a caption shown twice, a label ("Article content") between paragraphs
         seen.add(text)
-        if block.link_density > _MAX_LINK_DENSITY or BOX_HEADINGS.match(text):
+        if _too_linked(block) or BOX_HEADINGS.match(text):
             continue
         paragraphs.append(text)
     return paragraphs
