@@ -18,6 +18,8 @@ from .text import read_plain
 from .title import choose_title
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
+_LEAD_CHARS = 80
+_SENTENCE_ENDS = frozenset('.!?。！？"”»')
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 # Metadata and page dates further than this from the URL's own date are not believed.
 _URL_DATE_TOLERANCE = timedelta(days=7)
@@ -91,11 +93,26 @@ def _container_blocks(blocks: list[Block], container: int | None, head: Head) ->
     if not inside:
         return []
     start = inside[0]
+    head_end = start
     if head.title_index is not None or head.dateline_index is not None:
         head_end = head.body_start
-        if start <= head_end <= inside[-1] + 1:
+        if not start <= head_end <= inside[-1] + 1:
+            head_end = start
+        elif head.title_index is not None and start <= head.title_index:
+            start = head.title_index + 1
+        else:
             start = head_end
-    return [blocks[i] for i in inside if i >= start]
+    # Between the headline and the date line only a lead paragraph is article text;
+    # bylines, kickers and reading times are not.
+    return [
+        blocks[i]
+        for i in inside
+        if i >= head_end or (start <= i < head_end and i != head.dateline_index and _is_lead(blocks[i].text))
+    ]
+
+
+def _is_lead(text: str) -> bool:
+    return len(text) >= _LEAD_CHARS and text[-1] in _SENTENCE_ENDS
 
 
 def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) -> date | None:
