@@ -18,8 +18,7 @@ from .text import read_plain
 from .title import choose_title
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
-_LEAD_CHARS = 80
-_SENTENCE_ENDS = frozenset('.!?。！？"”»')
+_LEAD_CHARS = 60
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 # Metadata and page dates further than this from the URL's own date are not believed.
 _URL_DATE_TOLERANCE = timedelta(days=7)
@@ -112,7 +111,7 @@ def _container_blocks(blocks: list[Block], container: int | None, head: Head) ->
 
 
 def _is_lead(text: str) -> bool:
-    return len(text) >= _LEAD_CHARS and text[-1] in _SENTENCE_ENDS
+    return len(text) >= _LEAD_CHARS
 
 
 def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) -> date | None:
