@@ -89,3 +89,25 @@ def test_demo_prints_one_new_one_edited_and_nothing_for_chrome(db_path: Path) ->
     assert "1 new, 1 edited" in result.stdout
     assert "[-140-]{+150+}" in result.stdout
     assert "The chrome-only change made no version and no event" in result.stdout
+
+
+def test_sites_and_search(cli: Cli) -> None:
+    before = cli("sites").stdout
+    assert "cqc-en" in before and "never" in before
+    cli("crawl", "cqc-en", "cqc-zh")
+    lines = {line.split()[0]: line for line in cli("sites").stdout.splitlines()[1:]}
+    assert "ok: 6 new, 0 edited, 0 failed" in lines["cqc-en"] and lines["cqc-en"].split()[-3:] == ["6", "6", "0"]
+    assert "never" in lines["cspress"]
+    found = cli("search", "carbon")
+    assert "CQC Attended the 2023 China SME Development Conference" in found.stdout
+    assert "[carbon]" in found.stdout and "1 result(s)" in found.stderr
+    chinese = cli("search", "抽查")
+    assert "关于开展2024年度CCC认证证书有效性抽查工作的通知" in chinese.stdout
+    bad = cli("search", '"unbalanced', check=False)
+    assert bad.returncode != 0 and "Error: cannot search" in bad.stderr
+
+
+def test_digest_html_format(cli: Cli) -> None:
+    cli("crawl", "cspress")
+    page = cli("digest", "--format", "html").stdout
+    assert page.startswith("<!DOCTYPE html>") and "New (5)" in page
