@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import ArticlePage, FailedPage, MissingPage, NotModifiedPage
+from crawler.lock import SiteLock
 from store import Outcome, open_db, record
 from store.checks import record_missing, record_not_modified
-from store.crawls import CrawlCounts, finish_crawl, record_failure, start_crawl
+from store.crawls import CrawlCounts, close_running, finish_crawl, record_failure, start_crawl
 from store.record import Fetch, now_iso
 
 logger = logging.getLogger(__name__)
@@ -38,10 +41,18 @@ class StorePipeline:
         return pipeline
 
     def spider_opened(self, spider: Spider) -> None:
-        """Open the store and the crawl run's row."""
+        """Take the site's lock, open the store and the crawl run's row."""
         self.site = spider.name
         self.gone_after = spider.policy.gone_after  # type: ignore[attr-defined]
+        self.lock = SiteLock(Path(self.db_path), self.site)
+        if not self.lock.acquire():
+            self.crawler.stats.set_value("newswatch/busy", True)
+            self._say("skipped: another crawl of this site is running")
+            raise CloseSpider("busy")
         self.db = open_db(self.db_path)
+        # Holding the lock proves no other crawl of the site runs: a run still marked
+        # 'running' was killed before it could close its row.
+        close_running(self.db, self.site, "", "killed", "the crawl process ended without closing its run")
         self.crawl_id = start_crawl(self.db, self.site)
         self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
@@ -93,6 +104,7 @@ class StorePipeline:
         status = "ok" if reason in {"finished", "closespider_pagecount"} else reason
         finish_crawl(self.db, self.crawl_id, self.counts, status)
         self.db.close()
+        self.lock.release()
 
     def _say(self, line: str) -> None:
         logger.info("[%s] %s", self.site, line)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -60,53 +58,23 @@ def crawl_sites(
     """
     sites = [config.site(name) for name in site_names]
     policy = RecheckPolicy.from_config(config.monitor)
-    locks = {site.name: SiteLock(db_path, site.name) for site in sites}
-    busy = [name for name, lock in locks.items() if not lock.acquire()]
-    sites = [site for site in sites if site.name not in busy]
     process = CrawlerProcess(scrapy_settings(config.path, db_path, progress, log_level))
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(SiteSpider.for_site(site, policy))
         crawlers.append((site.name, crawler))
         process.crawl(crawler, recheck="all" if recheck_all else "due")
-    if crawlers:
-        process.start()
-    for lock in locks.values():
-        lock.release()
+    process.start()
     db = open_db(db_path)
     try:
-        done = [_summary(db, name, crawler.stats.get_value("newswatch/crawl_id")) for name, crawler in crawlers]
+        return [
+            CrawlSummary(name, None, "busy")
+            if crawler.stats.get_value("newswatch/busy")
+            else _summary(db, name, crawler.stats.get_value("newswatch/crawl_id"))
+            for name, crawler in crawlers
+        ]
     finally:
         db.close()
-    return done + [CrawlSummary(name, None, "busy") for name in busy]
-
-
-class SiteLock:
-    """An exclusive lock file per site and store: two crawls of one site never run at once,
-    whether started by `newswatch run`, by hand or by `scrapy crawl`."""
-
-    def __init__(self, db_path: Path, site: str):
-        self.path = db_path.with_name(f".{db_path.name}.{site}.lock")
-        self._file: IO[bytes] | None = None
-
-    def acquire(self) -> bool:
-        """Take the lock without waiting; False when another crawl of the site holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("ab")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return False
-        self._file = handle
-        return True
-
-    def release(self) -> None:
-        """Let the next crawl of the site start (the OS also releases it when a process dies)."""
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
 
 
 def _summary(db, site: str, crawl_id: int | None) -> CrawlSummary:  # type: ignore[no-untyped-def]

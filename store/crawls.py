@@ -67,18 +67,24 @@ def crawl_row(db: Database, crawl_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def close_abandoned(db: Database, site: str, since: str, status: str, error: str) -> int:
-    """Close the site's runs started since `since` that a killed or crashed crawl left 'running'.
-
-    If the crawl died before it could open a run, one is recorded, so the failure counts.
-    """
+def close_running(db: Database, site: str, since: str, status: str, error: str) -> int:
+    """Close the site's runs started since `since` that are still marked 'running'."""
     cursor = db.execute(
         "UPDATE crawls SET status = ?, error = ?, finished_at = ? WHERE site = ? AND status = 'running'"
         " AND started_at >= ?",
         [status, error, now_iso(), site, since],
     )
-    if cursor.rowcount:
-        return int(cursor.rowcount)
+    return int(cursor.rowcount or 0)
+
+
+def close_abandoned(db: Database, site: str, since: str, status: str, error: str) -> int:
+    """Close the runs a killed or crashed crawl left 'running' since `since`.
+
+    If the crawl died before it could open a run, one is recorded, so the failure counts.
+    """
+    closed = close_running(db, site, since, status, error)
+    if closed:
+        return closed
     started = list(db.query("SELECT id FROM crawls WHERE site = ? AND started_at >= ?", [site, since]))
     if not started:
         db.execute(

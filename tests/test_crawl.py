@@ -134,3 +134,36 @@ def test_scrapy_crawl_from_the_repo_root(registry: Path, db_path: Path) -> None:
         check=True,
     )
     assert listed.stdout.split() == ["cqc-en", "cqc-zh", "cspress"]
+
+
+def test_a_killed_runs_row_is_closed_by_the_next_crawl(cli: Cli, db_path: Path) -> None:
+    from store.crawls import start_crawl
+
+    db = open_db(db_path)
+    stale = start_crawl(db, "cspress", started_at="2026-01-01T00:00:00.000+00:00")  # a crawl killed with -9
+    db.close()
+    cli("crawl", "cspress")
+    db = open_db(db_path)
+    assert next(db.query("SELECT status FROM crawls WHERE id = ?", [stale]))["status"] == "killed"
+
+
+def test_scrapy_crawl_respects_the_site_lock(registry: Path, db_path: Path) -> None:
+    from crawler.lock import SiteLock
+
+    env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
+    lock = SiteLock(db_path, "cspress")
+    assert lock.acquire()
+    try:
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("scrapy")), "crawl", "cspress", "-s", "LOG_LEVEL=INFO"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        lock.release()
+    assert "busy" in result.stderr
+    assert table_count(db_path, "articles") == 0 and table_count(db_path, "crawls") == 0

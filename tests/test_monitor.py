@@ -138,7 +138,7 @@ def test_crashing_crawls_are_recorded_and_need_attention(tmp_path: Path, db_path
 
 
 def test_two_crawls_of_one_site_never_overlap(cli: Cli, sites: SampleSites, registry: Path, db_path: Path) -> None:
-    from crawler.run import SiteLock
+    from crawler.lock import SiteLock
 
     lock = SiteLock(db_path, "cspress")
     assert lock.acquire()
