@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newswatch.samples import SampleSites
-from store import open_db
 
 from .conftest import REPO
 
@@ -28,13 +29,14 @@ def _wait_for(what: str, check: Callable[[], bool], seconds: float = 60) -> None
 
 
 def _count(db_path: Path, sql: str) -> int:
+    """Read the monitor's store without writing to it (no migrations from this side)."""
     if not db_path.exists():
         return 0
-    db = open_db(db_path)
     try:
-        return int(db.execute(sql).fetchone()[0])
-    finally:
-        db.close()
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # not created yet, or its tables are being created
 
 
 def test_run_crawls_notices_an_edit_writes_the_digest_and_stops_on_sigterm(sites: SampleSites, tmp_path: Path) -> None:
@@ -46,22 +48,7 @@ def test_run_crawls_notices_an_edit_writes_the_digest_and_stops_on_sigterm(sites
     log = (tmp_path / "run.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "newswatch", "run"], cwd=REPO, env=env, stdout=log, stderr=log)
     try:
-        _wait_for("the first crawls", lambda: _count(db_path, "SELECT count(*) FROM articles") == 15)
-        # A digest lists an article that is new in its window as new, with its latest text;
-        # so the edit is made once the first digest has reported the articles as new.
-        _wait_for("the first digest", lambda: _count(db_path, "SELECT count(*) FROM digests") >= 1)
-        sites.demo_edit()
-        _wait_for("the edit", lambda: _count(db_path, "SELECT count(*) FROM events WHERE kind = 'edited'") == 1)
-        digests = tmp_path / "digests"
-
-        def digest_shows_edit() -> bool:
-            # each digest covers the time since the previous one: one of them holds the edit
-            return any("~~140~~**150**" in p.read_text("utf-8") for p in digests.glob("digest-*.md"))
-
-        _wait_for("a digest with the edit", digest_shows_edit)
-        assert (tmp_path / "digests" / "feed.atom").exists()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0
+        _watch(process, tmp_path / "run.log", db_path, sites)
     finally:
         if process.poll() is None:
             process.kill()
@@ -72,3 +59,29 @@ def test_run_crawls_notices_an_edit_writes_the_digest_and_stops_on_sigterm(sites
     # every run is recorded, and none is left 'running'
     assert _count(db_path, "SELECT count(*) FROM crawls") >= 6
     assert _count(db_path, "SELECT count(*) FROM crawls WHERE status = 'running'") == 0
+
+
+def _watch(process: subprocess.Popen[bytes], log_path: Path, db_path: Path, sites: SampleSites) -> None:
+    try:
+        _steps(process, db_path, sites, log_path.parent)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- newswatch run log ---\n{log_path.read_text('utf-8')[-4000:]}") from exc
+
+
+def _steps(process: subprocess.Popen[bytes], db_path: Path, sites: SampleSites, tmp_path: Path) -> None:
+    _wait_for("the first crawls", lambda: _count(db_path, "SELECT count(*) FROM articles") == 15)
+    # A digest lists an article that is new in its window as new, with its latest text;
+    # so the edit is made once the first digest has reported the articles as new.
+    _wait_for("the first digest", lambda: _count(db_path, "SELECT count(*) FROM digests") >= 1)
+    sites.demo_edit()
+    _wait_for("the edit", lambda: _count(db_path, "SELECT count(*) FROM events WHERE kind = 'edited'") == 1)
+    digests = tmp_path / "digests"
+
+    def digest_shows_edit() -> bool:
+        # each digest covers the time since the previous one: one of them holds the edit
+        return any("~~140~~**150**" in p.read_text("utf-8") for p in digests.glob("digest-*.md"))
+
+    _wait_for("a digest with the edit", digest_shows_edit)
+    assert (tmp_path / "digests" / "feed.atom").exists()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
