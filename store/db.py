@@ -112,6 +112,20 @@ def m002_monitor(db: Database) -> None:
     db.table("versions").enable_fts(["title", "body"], create_triggers=True, tokenize="unicode61")
 
 
+def _migrate(db: Database) -> None:
+    """Apply pending migrations under a write lock, so processes opening a new store at once
+    (the monitor's crawls of several sites) do not both create its tables."""
+    if not MIGRATIONS.pending(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        MIGRATIONS.apply(db)  # each migration nests as a savepoint inside this transaction
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating if needed) the store at path and bring its schema up to date."""
     path = Path(path)
@@ -124,7 +138,7 @@ def open_db(path: str | Path) -> Database:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")
-        MIGRATIONS.apply(db)
+        _migrate(db)
     except (sqlite3.DatabaseError, OSError) as exc:
         raise StoreError(
             f"cannot open the database {path}: {exc}. Check the path (NEWSWATCH_DB or --db), "

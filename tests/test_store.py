@@ -90,3 +90,16 @@ def test_unwritable_store_says_how_to_fix(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="NEWSWATCH_DB"):
         open_db(tmp_path / "file" / "s.db")
+
+
+def test_many_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "race.db"
+    code = f"from store import open_db; open_db({str(path)!r}).close()"
+    children = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(6)]
+    errors = [child.communicate()[1] for child in children]
+    assert [child.returncode for child in children] == [0] * 6, errors
+    db = open_db(path)
+    assert len(list(db.query("SELECT * FROM _sqlite_migrations"))) == 2
