@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Self
@@ -57,7 +58,20 @@ class StorePipeline:
         self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
     def process_item(self, item: Any) -> Any:
-        """Record an article (new, edited or unchanged) or a failed page."""
+        """Record an item; a store that cannot be written (disk full, locked) fails the page, not the crawl.
+
+        Each write is one transaction, so a failed one leaves the store as it was.
+        """
+        try:
+            self._record(item)
+        except sqlite3.Error as exc:
+            self.counts.failed += 1
+            self.counts.errors.append(str(exc))
+            logger.error("[%s] cannot store %s: %s", self.site, getattr(item, "url", "?"), exc)
+            self._say(f"failed    {getattr(item, 'url', '?')} (store write failed: {exc})")
+        return item
+
+    def _record(self, item: Any) -> None:
         if isinstance(item, NotModifiedPage):
             record_not_modified(self.db, item.url, Fetch(fetched_at=now_iso(), crawl_id=self.crawl_id))
             self.counts.pages += 1
@@ -95,16 +109,20 @@ class StorePipeline:
                 self.counts.unchanged += 1
             self.crawler.stats.inc_value(f"newswatch/{result.outcome.value}")
             self._say(f"{result.outcome.value:<9} {item.article.url}  {item.article.title or ''}")
-        return item
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Close the crawl run with its counts; any reason but 'finished' is noted."""
         if self.crawl_id is None:
             return
         status = "ok" if reason in {"finished", "closespider_pagecount"} else reason
-        finish_crawl(self.db, self.crawl_id, self.counts, status)
-        self.db.close()
-        self.lock.release()
+        error = self.counts.errors[-1] if self.counts.errors else None
+        try:
+            finish_crawl(self.db, self.crawl_id, self.counts, status, error)
+        except sqlite3.Error as exc:
+            logger.error("[%s] cannot close crawl run %s: %s", self.site, self.crawl_id, exc)
+        finally:
+            self.db.close()
+            self.lock.release()
 
     def _say(self, line: str) -> None:
         logger.info("[%s] %s", self.site, line)

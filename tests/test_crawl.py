@@ -167,3 +167,24 @@ def test_scrapy_crawl_respects_the_site_lock(registry: Path, db_path: Path) -> N
         lock.release()
     assert "busy" in result.stderr
     assert table_count(db_path, "articles") == 0 and table_count(db_path, "crawls") == 0
+
+
+def test_a_store_that_cannot_be_written_fails_pages_not_the_store(cli: Cli, db_path: Path) -> None:
+    cli("crawl", "cspress")
+    db = open_db(db_path)
+    # Every new version fails as on a full disk (SQLITE_FULL is hard to cause on purpose).
+    db.execute(
+        "CREATE TRIGGER full BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    db.close()
+    result = cli("crawl", "cqc-en", check=False)
+    assert result.returncode == 1  # every page it tried failed
+    assert "store write failed: database or disk is full" in result.stderr
+    assert "6 failed" in _summary(result)
+    assert table_count(db_path, "versions") == 5 and table_count(db_path, "articles") == 5  # nothing half-written
+    db = open_db(db_path)
+    run = next(db.query("SELECT status, error FROM crawls WHERE site = 'cqc-en'"))
+    assert run["status"] == "ok" and "disk is full" in run["error"]
+    db.execute("DROP TRIGGER full")
+    db.close()
+    assert "6 new" in _summary(cli("crawl", "cqc-en"))  # once there is room, everything is stored
