@@ -111,28 +111,18 @@ def test_server_errors_and_broken_pages_lose_nothing(cli: Cli, sites: SampleSite
     assert "no article" in reasons["News/107.html"]
 
 
-def test_scrapy_crawl_from_the_repo_root(registry: Path, db_path: Path) -> None:
+def _scrapy(registry: Path, db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The project's `scrapy` command, run from the repository root as a user would."""
     env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("scrapy")), "crawl", "cspress", "-s", "LOG_LEVEL=WARNING"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        executable=None,
-    )
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    return subprocess.run([scrapy, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_scrapy_crawl_from_the_repo_root(registry: Path, db_path: Path) -> None:
+    result = _scrapy(registry, db_path, "crawl", "cspress", "-s", "LOG_LEVEL=WARNING")
     assert result.returncode == 0, result.stderr
     assert table_count(db_path, "articles") == 5
-    listed = subprocess.run(
-        [str(Path(sys.executable).with_name("scrapy")), "list"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    listed = _scrapy(registry, db_path, "list")
     assert listed.stdout.split() == ["cqc-en", "cqc-zh", "cspress"]
 
 
@@ -150,19 +140,10 @@ def test_a_killed_runs_row_is_closed_by_the_next_crawl(cli: Cli, db_path: Path) 
 def test_scrapy_crawl_respects_the_site_lock(registry: Path, db_path: Path) -> None:
     from crawler.lock import SiteLock
 
-    env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
     lock = SiteLock(db_path, "cspress")
     assert lock.acquire()
     try:
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("scrapy")), "crawl", "cspress", "-s", "LOG_LEVEL=INFO"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = _scrapy(registry, db_path, "crawl", "cspress", "-s", "LOG_LEVEL=INFO")
     finally:
         lock.release()
     assert "busy" in result.stderr
