@@ -26,6 +26,9 @@ _CHROME_LINE = re.compile(
             r"^(?:print|close|print this page|close window|email this)$",
             r"^(?:this (?:site|website) uses cookies|we use cookies)",
             r"^(?:hot spots|hot news|related news|related articles|recommended|热点|热点新闻|相关新闻|相关阅读|推荐阅读)\s*[:：]?$",
+            # photo credits and captions, reading times
+            r"^(?:fotos?|photos?|bild(?:er)?|image|credits?|legende|caption|quelle)\s*[:：]",
+            r"^(?:lesedauer|lesezeit|reading time)\b|^\d+\s*(?:min(?:ute)?s?\.?\s*read|minuten?\s*lesezeit)$",
             r"^(?:introduction of website|exception clause|site map|sitemap|contact us|about us|联系我们|网站地图|关于我们)(?:\s*[/|]\s*\S.*)?$",
         ]
     ),
