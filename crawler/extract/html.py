@@ -83,7 +83,8 @@ _CHROME_NAME = re.compile(
     r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
     r"widget|promo|teasers?|teaser-list|more-articles|tags?|byline-share|captions?|credits?|infobox|author-bio|"
     r"newsletter-signup|outbrain|taboola|sr-only|visually-hidden|screen-reader-text|"
-    r"authors?|byline|author-box|bio|timestamp|article-meta|post-meta|carousel|slideshow|gallery|lightbox)"
+    r"authors?|byline|author-box|bio|timestamp|article-meta|post-meta|carousel|slideshow|gallery|lightbox|"
+    r"donate|donation|support-us|upsell|regwall|login-wall)"
     # ...but not a layout block that merely bears the name: "sidebar-grid__header", "nav-wrapper".
     r"(?:$|\s|[_-](?!_|grid|layout|wrap|container|page|template|relative|column|col\b|row\b))",
     re.I,
