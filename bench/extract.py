@@ -181,11 +181,11 @@ def print_table(name: str, ours: dict[str, float], ref: dict[str, float], pages:
     print(f"\n{name} ({pages} pages)")
     print(f"{'':<14}{'newswatch':>12}{'trafilatura':>13}{'ratio':>9}")
     for key, fmt in [
-        ("precision", ".3f"),
-        ("recall", ".3f"),
-        ("f1", ".3f"),
-        ("title", ".3f"),
-        ("date", ".3f"),
+        ("precision", ".4f"),
+        ("recall", ".4f"),
+        ("f1", ".4f"),
+        ("title", ".4f"),
+        ("date", ".4f"),
         ("empty", ".0f"),
         ("errors", ".0f"),
         ("pages_per_s", ".1f"),
