@@ -111,3 +111,13 @@ def test_digest_html_format(cli: Cli) -> None:
     cli("crawl", "cspress")
     page = cli("digest", "--format", "html").stdout
     assert page.startswith("<!DOCTYPE html>") and "New (5)" in page
+
+
+def test_extract_a_url_from_the_sample_server(cli: Cli, sites: SampleSites) -> None:
+    url = sites.url("/www/chinese/c/2023-06-16/603412.shtml")
+    fields = json.loads(cli("extract", url, "--json").stdout)
+    assert fields["title"] == "CQC参加2023年世界认可日主题活动"
+    assert fields["published"] == "2023-06-16" and fields["origin"] == "中国质量认证中心"
+    assert fields["language"] == "zh" and "当前音量" not in fields["body"]
+    down = cli("extract", "http://127.0.0.1:9/nothing.html", check=False)
+    assert down.returncode != 0 and "Error: cannot fetch" in down.stderr
