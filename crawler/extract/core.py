@@ -8,9 +8,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .article import Article
 from .blocks import Block
+from .container import article_members, best_container
 from .dates import date_from_url, parse_meta_date
 from .decode import decode
-from .html import article_members, best_container, blocks_of, parse
+from .html import blocks_of, parse
 from .language import detect_language
 from .layout import Head, body_paragraphs, find_dateline
 from .meta import Meta, read_meta
