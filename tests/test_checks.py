@@ -68,3 +68,17 @@ def test_missing_once_then_back_is_not_gone(cli: Cli, sites: SampleSites, db_pat
         "misses": 0,
         "status": "live",
     }
+
+
+def test_old_articles_are_not_rechecked_unless_asked(sites: SampleSites, tmp_path: Path, db_path: Path) -> None:
+    config = tmp_path / "never.toml"
+    # One tier that no article is young enough for: known articles are never re-checked.
+    config.write_text("[monitor]\nrecheck = [[0, 0]]\n\n" + sites.registry_toml(), encoding="utf-8")
+    cli = Cli(config, db_path)
+    cli("crawl", "cqc-en")
+    sites.requests.clear()
+    assert "0 pages: 0 new, 0 edited, 0 unchanged" in cli("crawl", "cqc-en").stdout
+    assert not [p for _, p, _ in sites.requests if p == PATH]  # listed, known, not fetched
+    sites.demo_edit()
+    out = cli("crawl", "cqc-en", "--recheck-all").stdout
+    assert "1 edited, 5 unchanged (5 by 304)" in out

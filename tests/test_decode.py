@@ -53,3 +53,8 @@ def test_unknown_charset_name_does_not_crash() -> None:
 
 def test_extract_reads_gbk_title() -> None:
     assert extract(_page().encode("gbk"), "http://x/a.html").title == "标题"
+
+
+def test_header_says_utf8_but_bytes_are_gbk() -> None:
+    page = _page().encode("gbk")
+    assert TEXT in decode(page, "text/html; charset=utf-8")

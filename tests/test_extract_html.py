@@ -155,3 +155,17 @@ def test_text_before_an_embedded_box_stays_article_text() -> None:
     paragraphs = extract(html, "https://e.com/a").paragraphs
     assert paragraphs[0] == first
     assert "Advertisement" not in " ".join(paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("lang", "body", "expected"),
+    [
+        ("zh-CN", BODY, "en"),  # an English page on a Chinese template
+        ("en", "<p>中国质量认证中心召开年度工作会议，部署全年认证工作任务，总结过去一年的工作成果。</p>", "zh"),
+        ("de-DE", BODY, "de"),  # Latin script either way: the declaration stands
+        ("zh-CN", "<p>中国质量认证中心召开年度工作会议，部署全年认证工作任务，总结过去一年的工作成果。</p>", "zh"),
+    ],
+)
+def test_language_declaration_against_the_text(lang: str, body: str, expected: str) -> None:
+    html = f'<html lang="{lang}"><head><title>T</title></head><body><h1>T</h1>{body}</body></html>'
+    assert extract(html, "https://e.com/a").language == expected

@@ -52,11 +52,29 @@ _GERMAN = frozenset(
 
 
 def detect_language(sample: str, declared: str | None) -> str | None:
-    """A primary language subtag such as 'en' or 'zh', or None when unsure."""
-    if declared:
-        primary = declared.strip().replace("_", "-").split("-")[0].lower()
-        if primary.isalpha() and 2 <= len(primary) <= 3:
-            return primary
+    """A primary language subtag such as 'en' or 'zh', or None when unsure.
+
+    The page's declaration wins, except where the text plainly contradicts it between
+    Chinese and a Latin-script language: sites such as CQC serve their English pages from
+    the Chinese site's template, lang="zh-CN" and all.
+    """
+    guess = _guess(sample)
+    primary = _primary(declared)
+    if primary is None:
+        return guess
+    if guess is not None and (guess == "zh") != (primary == "zh"):
+        return guess
+    return primary
+
+
+def _primary(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    primary = declared.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def _guess(sample: str) -> str | None:
     if not sample:
         return None
     cjk = len(_CJK.findall(sample))
