@@ -32,6 +32,9 @@ class Site:
     interval_minutes: float | None = None
     cron: str | None = None
     timeout_minutes: float = 30.0
+    download_timeout: float = 30.0  # seconds to wait for one response
+    retries: int = 2  # extra tries of a page that timed out or answered 5xx
+    max_download_mb: float = 10.0  # a larger response (after decompression) fails that page
 
     def is_article(self, url: str) -> bool:
         """True when the URL is one of this site's article pages."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.extract import Article
+from common.article import Article
 
 
 @dataclass

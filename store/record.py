@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.extract import Article
+from common.article import Article
 
 
 class Outcome(StrEnum):

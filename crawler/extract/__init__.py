@@ -2,5 +2,6 @@
 
 from .article import Article
 from .core import extract
+from .version import EXTRACTOR_VERSION
 
-__all__ = ["Article", "extract"]
+__all__ = ["EXTRACTOR_VERSION", "Article", "extract"]

@@ -6,6 +6,8 @@ import re
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from common.urls import is_plain_http_url, same_site
+
 from .article import Article
 from .blocks import Block
 from .container import article_members, best_container
@@ -132,21 +134,16 @@ def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) 
 
 
 def canonical_url(url: str, meta: Meta) -> str:
-    """The page's canonical URL when it names one on the same site, else the fetched URL."""
+    """The page's canonical URL when it is a plain URL of the same site, else the fetched URL.
+
+    A canonical link pointing elsewhere, at the site's home page or with credentials in it
+    is a template bug or a trick, never the article's identity.
+    """
     if meta.canonical:
         candidate = urljoin(url, meta.canonical.strip())
-        if _same_site(candidate, url):
+        if is_plain_http_url(candidate) and same_site(candidate, url) and urlsplit(candidate).path not in {"", "/"}:
             return _strip_fragment(candidate)
     return _strip_fragment(url)
-
-
-def _same_site(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    if pa.scheme not in {"http", "https"}:
-        return False
-    host_a = (pa.hostname or "").removeprefix("www.")
-    host_b = (pb.hostname or "").removeprefix("www.")
-    return host_a == host_b and pa.port == pb.port
 
 
 def _strip_fragment(url: str) -> str:

@@ -1,0 +1,1 @@
+"""Types and rules shared by every layer (crawler, store, monitor, CLI), so imports point one way."""

@@ -1,0 +1,91 @@
+"""One article, one identity: the URL forms every layer uses, built on w3lib.
+
+- `clean_url(url)` is the form newswatch fetches and shows: fragment and tracking
+  parameters dropped, query parameters sorted, percent-escapes normalised.
+- `url_key(url)` is the article's identity in the store: the clean form with the scheme
+  and a leading `www.` folded away, so `http://www.x.cn/a` and `https://x.cn/a` are one
+  article. Discovery, the known-article check, the store and `history`/`diff` all use it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+# Query parameters that say who sent the reader, never which page it is. `[crawl]
+# tracking_params` in the registry adds to these; `*` matches any run of characters.
+DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
+    "utm_*",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "igshid",
+    "spm",
+    "scm",
+    "from",
+    "ref",
+    "ref_src",
+    "share",
+    "isappinstalled",
+    "wt.mc_id",
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def clean_url(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> str:
+    """The canonical fetchable form of url: no fragment, no tracking parameters, sorted query."""
+    url = canonicalize_url(url.strip(), keep_fragments=False)
+    query = urlsplit(url).query
+    if not query:
+        return url
+    names = {name for name, _ in parse_qsl(query, keep_blank_values=True)}
+    drop = [name for name in names if _is_tracking(name, tracking)]
+    if not drop:
+        return url
+    return url_query_cleaner(url, drop, remove=True, unique=False, keep_fragments=False)
+
+
+def url_key(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> str:
+    """The article identity of url: its clean form without scheme, `www.` or a default port."""
+    parts = urlsplit(clean_url(url, tracking))
+    host = (parts.hostname or "").removeprefix("www.")
+    port = parts.port
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{port}"
+    key = host + (parts.path or "/")
+    return f"{key}?{parts.query}" if parts.query else key
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when two http(s) URLs are on one site: the same host (www. folded) and port."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    if pa.scheme not in {"http", "https"} or pb.scheme not in {"http", "https"}:
+        return False
+    return _host_port(pa.hostname, pa.port, pa.scheme) == _host_port(pb.hostname, pb.port, pb.scheme)
+
+
+def is_plain_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and no user name or password in it."""
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and "@" not in parts.netloc
+
+
+def _host_port(host: str | None, port: int | None, scheme: str) -> tuple[str, int | None]:
+    # http and https are one site: a default port is no port at all.
+    return (host or "").lower().removeprefix("www."), None if port == _DEFAULT_PORTS.get(scheme) else port
+
+
+def _is_tracking(name: str, tracking: Sequence[str]) -> bool:
+    low = name.lower()
+    return any(fnmatch.fnmatchcase(low, pattern.lower()) for pattern in tracking)
