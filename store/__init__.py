@@ -1,6 +1,6 @@
 """The store: every article, every distinct version, crawl runs and events, in SQLite."""
 
-from .db import StoreError, open_db
+from .db import StoreError, open_db, open_readonly
 from .record import Outcome, Recorded, fingerprint, record
 
-__all__ = ["Outcome", "Recorded", "StoreError", "fingerprint", "open_db", "record"]
+__all__ = ["Outcome", "Recorded", "StoreError", "fingerprint", "open_db", "open_readonly", "record"]

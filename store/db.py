@@ -126,6 +126,32 @@ def _migrate(db: Database) -> None:
     db.execute("COMMIT")
 
 
+def open_readonly(path: str | Path) -> Database:
+    """Open an existing store for reading only: never creates, migrates or locks it for writing.
+
+    Works on a store file the user may only read. StoreError, saying how to fix it, when
+    there is no store at path or its schema is older than this newswatch.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(
+            f"no store at {path}: check --db or NEWSWATCH_DB, or run `newswatch crawl` first to create one."
+        )
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        db = Database(conn)
+        db.execute("PRAGMA query_only=ON")
+        pending = MIGRATIONS.pending(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc}. Is it a newswatch database?") from exc
+    if pending:
+        db.close()
+        raise StoreError(
+            f"the store {path} was written by an older newswatch; run `newswatch migrate` once to upgrade it."
+        )
+    return db
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating if needed) the store at path and bring its schema up to date."""
     path = Path(path)
