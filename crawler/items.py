@@ -1,15 +1,16 @@
-"""What spiders hand to the pipeline: an extracted article or a page that failed."""
+"""What the spider hands to the pipeline: one extracted article page. Other outcomes are settled directly."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from common.article import Article
 
 
 @dataclass
-class ArticlePage:
-    """An article page that was fetched and read."""
+class ArticleItem:
+    """An article page that was fetched whole and read."""
 
     site: str
     article: Article
@@ -18,30 +19,8 @@ class ArticlePage:
     content_type: str | None
     etag: str | None
     last_modified: str | None
-
-
-@dataclass
-class NotModifiedPage:
-    """A re-checked article that answered 304 Not Modified: nothing to parse or store."""
-
-    site: str
-    url: str
-
-
-@dataclass
-class MissingPage:
-    """A re-checked article that answered 404 or 410."""
-
-    site: str
-    url: str
-    status: int
-
-
-@dataclass
-class FailedPage:
-    """A page that could not be fetched, or held no article."""
-
-    site: str
-    url: str
-    status: int | None
-    reason: str
+    key: str  # the article's URL identity
+    aliases: tuple[str, ...]  # other URL keys that led to it (the link, a redirect)
+    extractor: str  # crawler.extract.EXTRACTOR_VERSION
+    hints: str | None = None  # key of the site hints it was read with
+    fetched_on: date | None = None  # the fetch's day: dates after it are not believed

@@ -30,6 +30,8 @@ class CrawlSummary:
     failed: int = 0
     not_modified: int = 0
     missing: int = 0
+    skipped: int = 0
+    error: str | None = None
 
 
 def scrapy_settings(config_path: Path, db_path: Path, progress: bool, log_level: str) -> Settings:
@@ -92,4 +94,6 @@ def _summary(db, site: str, crawl_id: int | None) -> CrawlSummary:  # type: igno
         row["failed"],
         row["not_modified"],
         row["missing"],
+        row["skipped"],
+        row["error"],
     )

@@ -24,3 +24,14 @@ HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Every crawl run (lock, run row, outcomes) is owned by one extension; robots.txt is read
+# before any page of a host, re-checks included.
+EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.StrictRobotsTxtMiddleware": 100,
+}
+# A response bigger than this (after decompression) fails its page; sites set max_download_mb.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-from store.queries import failure_reasons, failures_in_a_row, recent_crawls, versions_with_fields
+from store.queries import (
+    FAILED_STATUSES,
+    NEUTRAL_STATUSES,
+    failure_reasons,
+    failures_in_a_row,
+    recent_crawls,
+    versions_with_fields,
+)
 
 FAILING_RUNS = 3
 # Drift: the newest versions lack a field that most earlier versions of the site had.
@@ -14,16 +21,12 @@ _RECENT, _EARLIER = 5, 20
 
 
 def needs_attention(db: Database, sites: Sequence[str], failing_runs: int = FAILING_RUNS) -> list[str]:
-    """One sentence per problem, naming the site and what to check."""
+    """One sentence per problem, naming the site, the real reason and what to check."""
     notes: list[str] = []
     for site in sites:
         runs = recent_crawls(db, site, limit=max(10, failing_runs))
-        failed = failures_in_a_row(runs)
-        if failed >= failing_runs:
-            last = runs[0]
-            why = last["error"] or f"status {last['status']}, {last['failed']} pages failed"
-            notes.append(f"{site}: the last {failed} crawls failed ({why}). Check the site and its registry entry.")
-        if runs and runs[0]["status"] == "ok" and runs[0]["pages"] == 0:
+        notes += _failing(site, runs, failing_runs)
+        if runs and runs[0]["pages"] == 0:
             empty = [r for r in failure_reasons(db, runs[0]["id"]) if r.startswith("no article")]
             if empty:
                 notes.append(
@@ -32,6 +35,21 @@ def needs_attention(db: Database, sites: Sequence[str], failing_runs: int = FAIL
                 )
         notes += _lost_fields(db, site)
     return notes
+
+
+def _failing(site: str, runs: list[dict], failing_runs: int) -> list[str]:  # type: ignore[type-arg]
+    """Failed runs in a row (never one alone: no alert storm), or partial runs in a row."""
+    failed = failures_in_a_row(runs)
+    if failed >= failing_runs:
+        last = runs[0]
+        why = last["error"] or f"status {last['status']}"
+        return [
+            f"{site}: the last {failed} crawls failed ({last['status']}: {why}). Check the site and its registry entry."
+        ]
+    finished = [r for r in runs if r["status"] not in NEUTRAL_STATUSES][:failing_runs]
+    if len(finished) == failing_runs and all(r["status"] in {"partial", *FAILED_STATUSES} for r in finished):
+        return [f"{site}: pages failed in each of the last {failing_runs} crawls (last: {finished[0]['error']})."]
+    return []
 
 
 def _lost_fields(db: Database, site: str) -> list[str]:

@@ -76,27 +76,30 @@ def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str, rec
     summaries = crawl_sites(
         config, names, obj.db_path, progress=not quiet, log_level=log_level, recheck_all=recheck_all
     )
-    total = [0] * 7
+    total = [0] * 8
     for s in summaries:
-        counts = (s.pages, s.new, s.edited, s.unchanged, s.failed, s.not_modified, s.missing)
+        counts = (s.pages, s.new, s.edited, s.unchanged, s.failed, s.not_modified, s.missing, s.skipped)
         click.echo(_summary_line(s.site, s.status, counts))
         total = [a + b for a, b in zip(total, counts, strict=True)]
     click.echo(_summary_line("total", "", tuple(total)))
     for s in summaries:
         if s.status == "busy":
             click.echo(f"{s.site}: skipped, another crawl of this site is running", err=True)
-    # Non-zero when a crawl did not finish, or every page it tried failed (the site is down).
-    if any(s.status not in {"ok", "busy"} or (s.pages == 0 and s.failed > 0) for s in summaries):
+        elif s.error:
+            click.echo(f"{s.site}: {s.status}: {s.error}", err=True)
+    # Non-zero when a crawl failed, timed out or did not finish; a partial crawl stored what it could.
+    if any(s.status not in {"ok", "partial", "busy"} for s in summaries):
         sys.exit(1)
 
 
 def _summary_line(site: str, status: str, counts: tuple[int, ...]) -> str:
-    pages, new, edited, unchanged, failed, not_modified, missing = counts
+    pages, new, edited, unchanged, failed, not_modified, missing, skipped = counts
     by_304 = f" ({not_modified} by 304)" if not_modified else ""
     gone = f", {missing} missing" if missing else ""
+    passed = f", {skipped} skipped" if skipped else ""
     return (
         f"{site:<12} {status:<10} {pages:>4} pages: {new} new, {edited} edited, {unchanged} unchanged{by_304}, "
-        f"{failed} failed{gone}"
+        f"{failed} failed{gone}{passed}"
     )
 
 

@@ -1,4 +1,4 @@
-"""Re-check verbs: a 304 answer, a missing page (404/410) and its return, gone after N misses."""
+"""Re-check verbs: a 304 answer, a missing page (404/410) and its return, a check that failed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .db import write
+from .identity import find_article
 from .record import Fetch
 
 
@@ -19,33 +21,34 @@ class MissResult:
     gone: bool
 
 
-def record_not_modified(db: Database, url: str, fetch: Fetch) -> bool:
-    """A 304 answer: the article was checked and is unchanged. False for an unknown URL."""
-    with db.atomic():
-        row = _article(db, url)
+def record_not_modified(db: Database, key: str, fetch: Fetch) -> bool:
+    """A 304 answer: the article was checked and is unchanged. False for an unknown article."""
+    with write(db):
+        row = find_article(db, [key])
         if row is None:
             return False
         if row["status"] == "gone":
             _event(db, "back", row, fetch)
         db.execute(
-            "UPDATE articles SET last_checked = ?, last_seen = ?, misses = 0, status = 'live', last_status = 304"
-            " WHERE id = ?",
+            "UPDATE articles SET last_checked = ?, last_seen = ?, misses = 0, status = 'live', last_status = 304,"
+            " last_error = NULL WHERE id = ?",
             [fetch.fetched_at, fetch.fetched_at, row["id"]],
         )
     return True
 
 
-def record_missing(db: Database, url: str, status: int, fetch: Fetch, gone_after: int) -> MissResult:
+def record_missing(db: Database, key: str, status: int, fetch: Fetch, gone_after: int) -> MissResult:
     """A 404/410 answer. After gone_after misses in a row the article becomes gone, once."""
-    with db.atomic():
-        row = _article(db, url)
+    with write(db):
+        row = find_article(db, [key])
         if row is None:
             return MissResult(None, 0, False)
         misses = row["misses"] + 1
         gone = row["status"] != "gone" and misses >= gone_after
         status_value = "gone" if gone or row["status"] == "gone" else row["status"]
         db.execute(
-            "UPDATE articles SET misses = ?, last_checked = ?, last_status = ?, status = ? WHERE id = ?",
+            "UPDATE articles SET misses = ?, last_checked = ?, last_status = ?, status = ?, last_error = NULL"
+            " WHERE id = ?",
             [misses, fetch.fetched_at, status, status_value, row["id"]],
         )
         if gone:
@@ -53,20 +56,14 @@ def record_missing(db: Database, url: str, status: int, fetch: Fetch, gone_after
     return MissResult(row["id"], misses, gone)
 
 
-def mark_back_if_gone(db: Database, url: str, fetch: Fetch) -> bool:
-    """Called when a gone article answers with content again: a 'back' event. True if it was gone."""
-    with db.atomic():
-        row = _article(db, url)
-        if row is None or row["status"] != "gone":
+def record_check_failed(db: Database, key: str, status: int | None, reason: str) -> bool:
+    """A re-check that got no usable answer: noted on the article, which stays due for its next check."""
+    with write(db):
+        row = find_article(db, [key])
+        if row is None:
             return False
-        _event(db, "back", row, fetch)
-        db.execute("UPDATE articles SET status = 'live', misses = 0 WHERE id = ?", [row["id"]])
+        db.execute("UPDATE articles SET last_status = ?, last_error = ? WHERE id = ?", [status, reason, row["id"]])
     return True
-
-
-def _article(db: Database, url: str) -> dict[str, Any] | None:
-    rows = list(db.query("SELECT * FROM articles WHERE url = ?", [url]))
-    return rows[0] if rows else None
 
 
 def _event(db: Database, kind: str, row: dict[str, Any], fetch: Fetch) -> None:

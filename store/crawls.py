@@ -1,4 +1,9 @@
-"""Crawl runs and failed fetches: start, count, finish."""
+"""Crawl runs and failed fetches: start, count, finish.
+
+A run ends `ok` (every page had an answer), `partial` (some pages failed), `failed` (every
+page failed, or the store could not be written), `timeout`, `killed`, `crashed`, or
+`stopped` (asked to stop); `busy` when another crawl of the site held its lock.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ class CrawlCounts:
     failed: int = 0
     not_modified: int = 0  # re-checks answered 304 (also counted as unchanged)
     missing: int = 0  # re-checks answered 404/410
+    skipped: int = 0  # not fetched on purpose: robots.txt forbids it, or the page limit was reached
     errors: list[str] = field(default_factory=list)
 
 
@@ -36,7 +42,7 @@ def finish_crawl(db: Database, crawl_id: int, counts: CrawlCounts, status: str, 
     """Close a crawl run with its counts and how it ended."""
     db.execute(
         """UPDATE crawls SET finished_at = ?, status = ?, pages = ?, new = ?, edited = ?,
-           unchanged = ?, failed = ?, not_modified = ?, missing = ?, error = ? WHERE id = ?""",
+           unchanged = ?, failed = ?, not_modified = ?, missing = ?, skipped = ?, error = ? WHERE id = ?""",
         [
             now_iso(),
             status,
@@ -47,17 +53,26 @@ def finish_crawl(db: Database, crawl_id: int, counts: CrawlCounts, status: str, 
             counts.failed,
             counts.not_modified,
             counts.missing,
+            counts.skipped,
             error,
             crawl_id,
         ],
     )
 
 
-def record_failure(db: Database, crawl_id: int | None, site: str, url: str, status: int | None, reason: str) -> None:
-    """Note a page that could not be fetched or read, for the summary and the digest."""
+def record_failure(
+    db: Database,
+    crawl_id: int | None,
+    site: str,
+    url: str,
+    status: int | None,
+    reason: str,
+    outcome: str = "failed",
+) -> None:
+    """Note a page that could not be fetched or read (or was skipped on purpose), with why."""
     db.execute(
-        "INSERT INTO failures (crawl_id, site, url, status, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-        [crawl_id, site, url, status, reason, now_iso()],
+        "INSERT INTO failures (crawl_id, site, url, status, reason, at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [crawl_id, site, url, status, reason, now_iso(), outcome],
     )
 
 
@@ -65,6 +80,19 @@ def crawl_row(db: Database, crawl_id: int) -> dict | None:
     """One crawl run's row."""
     rows = list(db.query("SELECT * FROM crawls WHERE id = ?", [crawl_id]))
     return rows[0] if rows else None
+
+
+def failure_summary(db: Database, crawl_id: int, limit: int = 3) -> str | None:
+    """The commonest reasons pages of a run failed, with counts: 'HTTP 500 ×2; timeout ×1'."""
+    rows = list(
+        db.query(
+            "SELECT reason, count(*) AS n FROM failures WHERE crawl_id = ? AND outcome = 'failed'"
+            " GROUP BY reason ORDER BY n DESC, reason"
+            " LIMIT ?",
+            [crawl_id, limit],
+        )
+    )
+    return "; ".join(f"{r['reason']} ×{r['n']}" if r["n"] > 1 else r["reason"] for r in rows) or None
 
 
 def close_running(db: Database, site: str, since: str, status: str, error: str) -> int:

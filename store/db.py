@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -14,6 +16,8 @@ class StoreError(Exception):
 
 
 MIGRATIONS = Migrations("newswatch")
+# How long a write waits for another process's write to finish before it fails.
+BUSY_TIMEOUT_SECONDS = 60
 
 
 @MIGRATIONS()
@@ -112,18 +116,64 @@ def m002_monitor(db: Database) -> None:
     db.table("versions").enable_fts(["title", "body"], create_triggers=True, tokenize="unicode61")
 
 
+@MIGRATIONS()
+def m003_identity_and_provenance(db: Database) -> None:
+    """One article per URL identity (duplicates from URL variants merge), the URL forms that
+    lead to an article, and which extractor (and site hints) produced each version."""
+    from .identity import merge_duplicate_articles
+
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN key TEXT;
+        ALTER TABLE articles ADD COLUMN last_error TEXT;
+        CREATE TABLE article_urls (
+            key TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id)
+        );
+        CREATE INDEX article_urls_article ON article_urls(article_id);
+        ALTER TABLE versions ADD COLUMN extractor TEXT;
+        ALTER TABLE versions ADD COLUMN hints TEXT;
+        ALTER TABLE versions ADD COLUMN derived_from INTEGER REFERENCES versions(id);
+        ALTER TABLE crawls ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE failures ADD COLUMN outcome TEXT NOT NULL DEFAULT 'failed';
+        CREATE INDEX events_article ON events(article_id, id);
+        CREATE INDEX failures_crawl ON failures(crawl_id);
+        """
+    )
+    merge_duplicate_articles(db)
+    db.execute("CREATE UNIQUE INDEX articles_key ON articles(key)")
+
+
+@contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """A write transaction that waits its turn for the store's write lock.
+
+    `BEGIN IMMEDIATE` takes the lock up front, waiting up to the busy timeout. A plain
+    `BEGIN` that reads first cannot wait when it later needs to write (another process
+    committed in between, in WAL mode), and fails at once with "database is locked".
+    Nested calls become savepoints of the outer transaction.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def _migrate(db: Database) -> None:
     """Apply pending migrations under a write lock, so processes opening a new store at once
     (the monitor's crawls of several sites) do not both create its tables."""
     if not MIGRATIONS.pending(db):
         return
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write(db):
         MIGRATIONS.apply(db)  # each migration nests as a savepoint inside this transaction
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.execute("COMMIT")
 
 
 def open_readonly(path: str | Path) -> Database:
@@ -138,7 +188,8 @@ def open_readonly(path: str | Path) -> Database:
             f"no store at {path}: check --db or NEWSWATCH_DB, or run `newswatch crawl` first to create one."
         )
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db = Database(conn)
         db.execute("PRAGMA query_only=ON")
         pending = MIGRATIONS.pending(db)
@@ -157,7 +208,7 @@ def open_db(path: str | Path) -> Database:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db = Database(conn)
         # WAL lets the digest read while a crawl writes; a crash mid-write leaves the
         # last committed state intact.

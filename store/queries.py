@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlite_utils import Database
+
+from common.urls import DEFAULT_TRACKING_PARAMS, url_key
+
+from .identity import find_article
+from .record import raw_page
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _EVENT_SQL = """
@@ -41,13 +47,10 @@ def version(db: Database, version_id: int | None) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def article_by_url(db: Database, url: str) -> dict[str, Any] | None:
-    """The article row for a URL (exact, then ignoring a trailing slash and the scheme)."""
-    rows = list(db.query("SELECT * FROM articles WHERE url = ?", [url]))
-    if not rows:
-        bare = url.split("://", 1)[-1].rstrip("/")
-        rows = list(db.query("SELECT * FROM articles WHERE url LIKE ? OR url LIKE ?", [f"%://{bare}", f"%://{bare}/"]))
-    return rows[0] if rows else None
+def article_by_url(db: Database, url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> dict[str, Any] | None:
+    """The article a URL identifies, by its exact URL key (any form that led to it: http or
+    https, with or without www., tracking parameters or a fragment)."""
+    return find_article(db, [url_key(url, tracking)])
 
 
 def versions_of(db: Database, article_id: int) -> list[dict[str, Any]]:
@@ -74,13 +77,32 @@ def counts(db: Database) -> dict[str, int]:
 
 
 def known_articles(db: Database, site: str) -> list[dict[str, Any]]:
-    """The site's articles with what re-checks need: first seen, last checked, validators."""
+    """The site's articles with what re-checks need: key, URL, first seen, last checked, validators."""
     return list(
         db.query(
-            "SELECT url, first_seen, last_checked, etag, last_modified, status FROM articles WHERE site = ?",
+            "SELECT key, url, first_seen, last_checked, etag, last_modified, status FROM articles WHERE site = ?",
             [site],
         )
     )
+
+
+def current_page(db: Database, key: str) -> bytes | None:
+    """The raw page of the current version of the article a URL key identifies."""
+    article = find_article(db, [key])
+    if article is None or article["current_version_id"] is None:
+        return None
+    rows = list(db.query("SELECT raw FROM versions WHERE id = ?", [article["current_version_id"]]))
+    return raw_page(rows[0]) if rows else None
+
+
+def known_keys(db: Database, site: str) -> set[str]:
+    """Every URL key that leads to one of the site's articles (their own and their aliases)."""
+    rows = db.query(
+        "SELECT u.key FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE a.site = ?"
+        " UNION SELECT key FROM articles WHERE site = ?",
+        [site, site],
+    )
+    return {r["key"] for r in rows}
 
 
 def site_states(db: Database) -> dict[str, dict[str, Any]]:
@@ -101,11 +123,15 @@ def site_states(db: Database) -> dict[str, dict[str, Any]]:
 
 # Runs that say nothing about the site's health: still going, or stopped with the monitor.
 NEUTRAL_STATUSES = frozenset({"running", "shutdown", "stopped", "busy"})
+FAILED_STATUSES = frozenset({"failed", "timeout", "killed", "crashed"})
 
 
 def run_failed(run: dict[str, Any]) -> bool:
-    """A run failed when it did not finish normally, or every page it tried failed."""
-    return run["status"] != "ok" or (run["pages"] == 0 and run["failed"] > 0)
+    """A run failed when it did not finish (timeout, killed, crashed) or nothing it tried worked.
+
+    Runs recorded before statuses were honest said `ok` even when every page failed.
+    """
+    return run["status"] in FAILED_STATUSES or (run["status"] == "ok" and run["pages"] == 0 and run["failed"] > 0)
 
 
 def failures_in_a_row(runs: list[dict[str, Any]]) -> int:
@@ -196,4 +222,7 @@ def recent_version_events(db: Database, limit: int) -> list[dict[str, Any]]:
 
 def failure_reasons(db: Database, crawl_id: int) -> list[str]:
     """Why the pages of one crawl failed."""
-    return [r["reason"] for r in db.query("SELECT reason FROM failures WHERE crawl_id = ?", [crawl_id])]
+    return [
+        r["reason"]
+        for r in db.query("SELECT reason FROM failures WHERE crawl_id = ? AND outcome = 'failed'", [crawl_id])
+    ]

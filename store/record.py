@@ -1,4 +1,4 @@
-"""Write verbs: record an observed article, a failed fetch, a crawl run's start and end."""
+"""Write verbs: record an observed article (new, edited or unchanged), and re-derive a version."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import json
 import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -14,6 +15,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from common.article import Article
+from common.urls import clean_url, url_key
+
+from .db import write
+from .identity import add_aliases, find_article
+
+# Re-extracts a stored version's raw page under the current extractor and hints; None if it cannot.
+Rebase = Callable[[dict[str, Any]], Article | None]
 
 
 class Outcome(StrEnum):
@@ -36,7 +44,8 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Fetch:
-    """How a page was fetched: when, under which crawl, with which validators and bytes."""
+    """How a page was fetched and read: when, under which crawl, with which validators,
+    bytes, extractor version and site hints, and under which URL identity."""
 
     fetched_at: str
     crawl_id: int | None = None
@@ -45,6 +54,15 @@ class Fetch:
     fetched_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    key: str | None = None  # the article's URL identity (default: url_key of the article's URL)
+    aliases: tuple[str, ...] = ()  # other URL keys that led to the page (the link, a redirect)
+    extractor: str | None = None  # crawler.extract.EXTRACTOR_VERSION that read the page
+    hints: str | None = None  # key of the site hints it was read with
+
+    @property
+    def provenance(self) -> tuple[str | None, str | None]:
+        """What a version's fields depended on besides the page: extractor and hints."""
+        return self.extractor, self.hints or None
 
 
 def now_iso() -> str:
@@ -65,32 +83,79 @@ def fingerprint(article: Article) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def record(db: Database, site: str, article: Article, fetch: Fetch) -> Recorded:
-    """Store one observation of an article in one transaction; say whether it is new or edited."""
+def record(db: Database, site: str, article: Article, fetch: Fetch, rebase: Rebase | None = None) -> Recorded:
+    """Store one observation of an article in one transaction; say whether it is new or edited.
+
+    When the article's current version was read by another extractor or with other hints,
+    `rebase` re-reads its stored page under the current ones first, so only a change of the
+    page — never of newswatch — is an edit (compare like with like).
+    """
     fp = fingerprint(article)
-    with db.atomic():
-        row = _article_row(db, article.url)
+    key = fetch.key or url_key(article.url)
+    with write(db):
+        row = find_article(db, [key, *fetch.aliases])
         if row is None:
-            article_id = _insert_article(db, site, article.url, fetch)
+            article_id = _insert_article(db, site, key, article.url, fetch)
             version_id = _insert_version(db, article_id, article, fp, fetch)
             event_id = _insert_event(db, "new", site, article_id, version_id, None, fetch)
-            outcome = Outcome.NEW
-        else:
-            article_id = row["id"]
-            if row["status"] == "gone":
-                _insert_event(db, "back", site, article_id, row["current_version_id"], None, fetch)
-            current = _version(db, row["current_version_id"])
-            if current is not None and current["fingerprint"] == fp:
-                _touch(db, article_id, fetch, version_id=None)
-                return Recorded(Outcome.UNCHANGED, article_id, current["id"], None)
-            version_id = _existing_version(db, article_id, fp) or _insert_version(db, article_id, article, fp, fetch)
-            changed = changed_fields(current, article) if current else ["title", "published", "body"]
-            event_id = _insert_event(
-                db, "edited", site, article_id, version_id, current["id"] if current else None, fetch, changed
-            )
-            outcome = Outcome.EDITED
+            add_aliases(db, article_id, [key, *fetch.aliases])
+            _touch(db, article_id, fetch, version_id=version_id)
+            return Recorded(Outcome.NEW, article_id, version_id, event_id)
+        article_id = row["id"]
+        add_aliases(db, article_id, [key, *fetch.aliases])
+        if row["status"] == "gone":
+            _insert_event(db, "back", site, article_id, row["current_version_id"], None, fetch)
+        current = _version(db, row["current_version_id"])
+        if current is not None and rebase is not None and _provenance(current) != fetch.provenance:
+            current = rebaseline(db, row, current, rebase(current), fetch)
+        if current is not None and current["fingerprint"] == fp:
+            _touch(db, article_id, fetch, version_id=None)
+            return Recorded(Outcome.UNCHANGED, article_id, current["id"], None)
+        version_id = _existing_version(db, article_id, fp) or _insert_version(db, article_id, article, fp, fetch)
+        changed = changed_fields(current, article) if current else ["title", "published", "body"]
+        previous = current["id"] if current else None
+        event_id = _insert_event(db, "edited", site, article_id, version_id, previous, fetch, changed)
         _touch(db, article_id, fetch, version_id=version_id)
-    return Recorded(outcome, article_id, version_id, event_id)
+    return Recorded(Outcome.EDITED, article_id, version_id, event_id)
+
+
+def rebaseline(
+    db: Database, article: dict[str, Any], current: dict[str, Any], baseline: Article | None, fetch: Fetch
+) -> dict[str, Any]:
+    """Make `baseline` (the current version's page, read again under fetch's extractor and
+    hints) the article's current version, with a `reextracted` event that no digest lists.
+
+    Equal fields only update the version's provenance. A stored page that cannot be read
+    again leaves the version as it is. Returns the version row now current.
+    """
+    if baseline is None:
+        return current
+    fp = fingerprint(baseline)
+    extractor, hints = fetch.provenance
+    with write(db):
+        if fp == current["fingerprint"]:
+            db.execute("UPDATE versions SET extractor = ?, hints = ? WHERE id = ?", [extractor, hints, current["id"]])
+            return {**current, "extractor": extractor, "hints": hints}
+        derived = Fetch(
+            fetched_at=current["fetched_at"],
+            crawl_id=current["crawl_id"],
+            content_type=current["content_type"],
+            fetched_url=current["fetched_url"],
+            extractor=extractor,
+            hints=hints,
+        )
+        version_id = _existing_version(db, article["id"], fp) or _insert_version(
+            db, article["id"], baseline, fp, derived, raw_blob=current["raw"], derived_from=current["id"]
+        )
+        changed = changed_fields(current, baseline)
+        at = Fetch(fetched_at=fetch.fetched_at, crawl_id=fetch.crawl_id)
+        _insert_event(db, "reextracted", article["site"], article["id"], version_id, current["id"], at, changed)
+        db.execute("UPDATE articles SET current_version_id = ? WHERE id = ?", [version_id, article["id"]])
+    return _version(db, version_id) or current
+
+
+def _provenance(version: dict[str, Any]) -> tuple[str | None, str | None]:
+    return version.get("extractor"), version.get("hints") or None
 
 
 def changed_fields(previous: dict[str, Any], article: Article) -> list[str]:
@@ -102,11 +167,6 @@ def changed_fields(previous: dict[str, Any], article: Article) -> list[str]:
         "body": (_norm(previous["body"]), _norm(article.body)),
     }
     return [name for name, (old, new) in pairs.items() if old != new]
-
-
-def _article_row(db: Database, url: str) -> dict[str, Any] | None:
-    rows = list(db.query("SELECT * FROM articles WHERE url = ?", [url]))
-    return rows[0] if rows else None
 
 
 def _version(db: Database, version_id: int | None) -> dict[str, Any] | None:
@@ -122,19 +182,30 @@ def _existing_version(db: Database, article_id: int, fp: str) -> int | None:
     return rows[0]["id"] if rows else None
 
 
-def _insert_article(db: Database, site: str, url: str, fetch: Fetch) -> int:
+def _insert_article(db: Database, site: str, key: str, url: str, fetch: Fetch) -> int:
+    # The URL shown and re-fetched is the clean form; its key is a function of it, so two
+    # articles never share one.
     cursor = db.execute(
-        "INSERT INTO articles (url, site, first_seen, last_seen, last_checked) VALUES (?, ?, ?, ?, ?)",
-        [url, site, fetch.fetched_at, fetch.fetched_at, fetch.fetched_at],
+        "INSERT INTO articles (key, url, site, first_seen, last_seen, last_checked) VALUES (?, ?, ?, ?, ?, ?)",
+        [key, clean_url(url), site, fetch.fetched_at, fetch.fetched_at, fetch.fetched_at],
     )
     return int(cursor.lastrowid or 0)
 
 
-def _insert_version(db: Database, article_id: int, article: Article, fp: str, fetch: Fetch) -> int:
+def _insert_version(
+    db: Database,
+    article_id: int,
+    article: Article,
+    fp: str,
+    fetch: Fetch,
+    raw_blob: bytes | None = None,
+    derived_from: int | None = None,
+) -> int:
+    raw = raw_blob if raw_blob is not None else (zlib.compress(fetch.raw, 6) if fetch.raw is not None else None)
     cursor = db.execute(
         """INSERT INTO versions (article_id, fingerprint, title, published, origin, language, body,
-           fetched_at, crawl_id, fetched_url, content_type, raw)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           fetched_at, crawl_id, fetched_url, content_type, raw, extractor, hints, derived_from)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             article_id,
             fp,
@@ -147,7 +218,10 @@ def _insert_version(db: Database, article_id: int, article: Article, fp: str, fe
             fetch.crawl_id,
             fetch.fetched_url,
             fetch.content_type,
-            zlib.compress(fetch.raw, 6) if fetch.raw is not None else None,
+            raw,
+            fetch.extractor,
+            fetch.hints or None,
+            derived_from,
         ],
     )
     return int(cursor.lastrowid or 0)

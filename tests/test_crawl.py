@@ -165,7 +165,10 @@ def test_a_store_that_cannot_be_written_fails_pages_not_the_store(cli: Cli, db_p
     assert table_count(db_path, "versions") == 5 and table_count(db_path, "articles") == 5  # nothing half-written
     db = open_db(db_path)
     run = next(db.query("SELECT status, error FROM crawls WHERE site = 'cqc-en'"))
-    assert run["status"] == "ok" and "disk is full" in run["error"]
+    assert (
+        run["status"] == "failed"
+        and run["error"] == "6 of 6 pages could not be stored: store write failed: database or disk is full"
+    )
     db.execute("DROP TRIGGER full")
     db.close()
     assert "6 new" in _summary(cli("crawl", "cqc-en"))  # once there is room, everything is stored

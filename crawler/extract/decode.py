@@ -68,7 +68,11 @@ def decode(page: bytes, content_type: str | None = None) -> str:
         try:
             text = page.decode(declared)
         except UnicodeDecodeError:
-            pass  # mislabelled: fall through to detection
+            if declared == "utf-8" and _damaged_utf8(page):
+                # Marked as damage (U+FFFD), not re-read in a wrong charset: the crawl
+                # refuses a page with undecodable article text instead of storing mojibake.
+                return page.decode("utf-8", errors="replace")
+            # else mislabelled: fall through to detection
         else:
             # Multi-byte UTF-8 sequences almost never occur by chance in other encodings:
             # a page that is valid UTF-8 and not ASCII was mislabelled (often "iso-8859-1").
@@ -77,7 +81,34 @@ def decode(page: bytes, content_type: str | None = None) -> str:
             return page.decode("utf-8")
     if _is_utf8(page):
         return page.decode("utf-8")
+    if declared is None and _damaged_utf8(page):
+        return page.decode("utf-8", errors="replace")
     return _detect(page, fallback=declared)
+
+
+_MULTIBYTE_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# Stray bytes in one small stretch of an otherwise ASCII page: damage, not another charset.
+_ISLAND_BYTES = 1024
+
+
+def _damaged_utf8(page: bytes) -> bool:
+    """True for UTF-8 with a few invalid bytes (a corrupted transfer), not a page in another charset.
+
+    Text in GBK or Latin-1 labelled UTF-8 is almost never valid multi-byte UTF-8 and is
+    spread over the page; damage is a small island in a page that is otherwise valid UTF-8.
+    """
+    invalid = len(page.decode("utf-8", errors="replace")) - len(page.decode("utf-8", errors="ignore"))
+    if len(_MULTIBYTE_UTF8.findall(page)) >= max(8, 2 * invalid):
+        return True
+    spots = [m.start() for m in _NON_ASCII.finditer(page)]
+    if not spots or spots[-1] - spots[0] > _ISLAND_BYTES:
+        return False
+    try:
+        page.decode("gb18030")  # a short Chinese page in GBK is one island too, but a readable one
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _is_utf8(page: bytes) -> bool:

@@ -1,0 +1,42 @@
+"""Every request for a page has exactly one outcome: its verb, counted once, with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Verb(StrEnum):
+    """What one page's request came to (urlwatch style: one verb per observation)."""
+
+    NEW = "new"
+    EDITED = "edited"
+    UNCHANGED = "unchanged"
+    NOT_MODIFIED = "304"  # a re-check answered Not Modified: also unchanged
+    MISSING = "missing"  # a re-check answered 404/410
+    FAILED = "failed"  # no usable answer: the reason says why
+    SKIPPED = "skipped"  # not fetched on purpose: robots.txt, the page limit, the crawl stopping
+
+
+# The verbs that mean the site answered: a crawl whose pages all failed answered nothing.
+ANSWERED = frozenset({Verb.NEW, Verb.EDITED, Verb.UNCHANGED, Verb.NOT_MODIFIED, Verb.MISSING})
+
+# Sent by the spider and the pipeline when a page's request is settled (kwarg `outcome`).
+page_settled = object()
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """How one page's request ended."""
+
+    verb: Verb
+    url: str
+    key: str | None = None  # the article's URL key; None for a listing page
+    status: int | None = None  # the HTTP status, when there was an answer
+    reason: str | None = None  # why it failed or was skipped
+    title: str | None = None
+    store_error: bool = False  # the page was read, but the store could not be written
+
+
+class StoreWriteError(Exception):
+    """The store could not record a page (disk full, locked past the busy timeout)."""
