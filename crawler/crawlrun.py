@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from crawler.lock import SiteLock
 from crawler.outcomes import ANSWERED, PageOutcome, Verb, page_settled
+from crawler.recheck import RecheckPolicy
 from store import open_db
 from store.checks import record_check_failed, record_missing, record_not_modified
 from store.crawls import CrawlCounts, close_running, failure_summary, finish_crawl, record_failure, start_crawl
