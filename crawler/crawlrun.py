@@ -12,6 +12,7 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -133,10 +134,20 @@ class CrawlRun:
 
     # ---- outcomes
     def request_scheduled(self, request: Request, spider: Spider) -> None:
-        """An article request entered the queue: it now owes an outcome."""
+        """An article request entered the queue: it now owes an outcome.
+
+        Scrapy's offsite filter drops a redirect to another site at this point without an
+        errback, so that case is settled here.
+        """
         key = request.meta.get("article_key")
-        if key and key not in self.settled:
-            self.pending.setdefault(key, request.meta.get("article_url", request.url))
+        if not key or key in self.settled:
+            return
+        url = request.meta.get("article_url", request.url)
+        allowed = getattr(spider, "allowed_domains", None)
+        if allowed and not _within(request.url, allowed):
+            self.settle(PageOutcome(Verb.FAILED, url, key, reason=f"redirected off-site to {request.url}"))
+            return
+        self.pending.setdefault(key, url)
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
         """The scheduler refused a request (a duplicate): for an article, say why it got no answer."""
@@ -196,6 +207,12 @@ class CrawlRun:
         logger.info("[%s] %s", self.site, line)
         if self.progress:
             print(f"[{self.site}] {line}", file=sys.stderr, flush=True)
+
+
+def _within(url: str, domains: list[str]) -> bool:
+    """True when the URL's host is one of the domains or below one (ports do not matter)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _unanswered(key: str, url: str, reason: str) -> PageOutcome:

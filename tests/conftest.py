@@ -63,6 +63,21 @@ class Cli:
             )
         return result
 
+    def peak_rss_kb(self, *args: str, timeout: float = 120) -> int:
+        """Run the command and return its peak resident memory in KiB (a wrapper process waits for it)."""
+        code = (
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=False, stdout=subprocess.DEVNULL);"
+            " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        env = {**os.environ, "NEWSWATCH_DB": str(self.db_path)}
+        if self.registry:
+            env["NEWSWATCH_CONFIG"] = str(self.registry)
+        result = subprocess.run(
+            [sys.executable, "-c", code, sys.executable, "-m", "newswatch", *args],
+            capture_output=True, text=True, env=env, timeout=timeout, check=True, cwd=REPO,
+        )  # fmt: skip
+        return int(result.stdout.strip().splitlines()[-1])
+
 
 @pytest.fixture
 def cli(registry: Path, db_path: Path) -> Cli:

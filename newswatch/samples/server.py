@@ -45,7 +45,7 @@ class SampleSites:
     def start(self) -> SampleSites:
         """Start both servers on free loopback ports, each in a daemon thread."""
         for host in ("cqc", "cspress"):
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, host))
+            server = _Server(("127.0.0.1", 0), _handler(self, host))
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, name=f"samples-{host}", daemon=True).start()
             self.servers[host] = server
@@ -191,6 +191,12 @@ class SampleSites:
         else:
             raise KeyError(f"unknown action {action!r}")
         return {"ok": True}
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog of 5 drops bursts of connections (a dropped SYN
+    # is retried a second later); real web servers allow hundreds.
+    request_queue_size = 128
 
 
 def _not_modified(headers: dict[str, str], etag: str, modified: datetime) -> bool:
