@@ -46,7 +46,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, db_path: Path) -> None:
     bad.write_text('[[sites]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n', encoding="utf-8")
     result = Cli(bad, db_path)("crawl", check=False)
     assert result.returncode != 0
-    assert "missing the key 'allowed_domains'" in result.stderr and str(bad) in result.stderr
+    assert 'missing the key "allowed_domains"' in result.stderr and str(bad) in result.stderr
 
 
 def test_unknown_site_lists_known_ones(cli: Cli) -> None:
@@ -92,8 +92,6 @@ def test_demo_prints_one_new_one_edited_and_nothing_for_chrome(db_path: Path) ->
 
 
 def test_sites_and_search(cli: Cli) -> None:
-    before = cli("sites").stdout
-    assert "cqc-en" in before and "never" in before
     cli("crawl", "cqc-en", "cqc-zh")
     lines = {line.split()[0]: line for line in cli("sites").stdout.splitlines()[1:]}
     assert "ok: 6 new, 0 edited, 0 failed" in lines["cqc-en"] and lines["cqc-en"].split()[-3:] == ["6", "6", "0"]

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from crawler.config import EmailConfig
 from crawler.extract import Article
-from monitor.delivery import EmailDelivery, EmailSettings, FileDelivery
+from monitor.delivery import EmailDelivery, FileDelivery
 from monitor.digest import build_digest
 from monitor.feed import build_feed
 from monitor.html import render_html
@@ -127,16 +128,9 @@ def test_email_reaches_a_local_smtp_server(digest) -> None:  # type: ignore[no-u
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        settings = EmailSettings.from_config(
-            {
-                "host": "127.0.0.1",
-                "port": port,
-                "tls": "none",
-                "sender": "nw@example.org",
-                "to": ["analyst@example.org"],
-            }
+        settings = EmailConfig(
+            host="127.0.0.1", port=port, tls="none", sender="nw@example.org", to=("analyst@example.org",)
         )
-        assert settings is not None
         EmailDelivery(settings).deliver(result)
     finally:
         controller.stop()
