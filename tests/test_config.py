@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from crawler.config import (
     Site,
     load_config,
 )
+from crawler.recheck import RecheckPolicy
 from monitor.attention import FAILING_RUNS
 
 FIRST = """
@@ -169,11 +170,13 @@ def test_duplicate_site_names(tmp_path: Path) -> None:
 MONITOR_CASES = [
     ('digest_tme = "07:30"', "digest_tme", 'Did you mean "digest_time"', 'rename "digest_tme" to "digest_time"'),
     ('recheck = "daily"', "recheck", 'not the string "daily"', "[[3, 0], [30, 24], [365, 168]]"),
-    ("recheck = [[3, 0], [30]]", "recheck", "[days > 0, hours ≥ 0] pair", "[age below (days), re-check every"),
+    ("recheck = [[3, 0], [30]]", "recheck", "[days ≥ 0, hours ≥ 0] pair", "[age below (days), re-check every"),
     ("recheck = [[30, 24], [3, 0]]", "recheck", "ages must increase", "ages increasing"),
     ("recheck = [[3, true]]", "recheck", "pair", "recheck = [[3, 0]"),
     ('recheck = [[3, "0"]]', "recheck", "pair", "recheck = [[3, 0]"),
-    ("recheck = [[0, 1]]", "recheck", "pair", "recheck = [[3, 0]"),
+    ("recheck = [[-1, 1]]", "recheck", "pair", "recheck = [[3, 0]"),
+    ("recheck = [[3, inf]]", "recheck", "pair", "recheck = [[3, 0]"),
+    ("recheck = [[3, 0], [3, 24]]", "recheck", "ages must increase", "ages increasing"),
     ('watchlist = "CCC"', "watchlist", 'not the string "CCC"', 'watchlist = ["CCC"]'),
     ('watchlist = ["CCC", 3]', "watchlist", "list of strings", "watchlist = ["),
     ('digest_time = "7.30"', "digest_time", "HH:MM", 'digest_time = "07:30"'),
@@ -387,3 +390,13 @@ def test_the_config_is_frozen(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, FIRST))
     with pytest.raises(AttributeError):
         config.monitor.watchlist = ("x",)  # type: ignore[misc]
+
+
+def test_recheck_may_say_never(tmp_path: Path) -> None:
+    """No tiers (or a tier no age falls under) means known articles are never re-checked."""
+    empty = load_config(_write(tmp_path, "[monitor]\nrecheck = []\n" + FIRST)).monitor
+    assert empty.recheck == ()
+    policy = RecheckPolicy.from_config(empty)
+    assert policy.interval(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, tzinfo=UTC)) is None
+    zero = load_config(_write(tmp_path, "[monitor]\nrecheck = [[0, 0]]\n" + FIRST)).monitor
+    assert zero.recheck == ((0.0, 0.0),)

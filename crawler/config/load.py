@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from datetime import time
@@ -162,13 +163,14 @@ def _recheck(table: Table) -> tuple[tuple[float, float], ...] | None:
     value = table.data["recheck"]
     example = "recheck = [[3, 0], [30, 24], [365, 168]]"
     fix = f"write a list of [age below (days), re-check every (hours)] pairs, ages increasing, e.g. {example}"
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list):
         raise table.error("recheck", f"must be a list of [days, hours] pairs, not {describe(value)}", fix)
+    # An empty list (or only a [0, ...] tier) is allowed: known articles are then never re-checked.
     tiers: list[tuple[float, float]] = []
     for pair in value:
         numbers = isinstance(pair, list) and all(isinstance(n, int | float) and not isinstance(n, bool) for n in pair)
-        if not numbers or len(pair) != 2 or pair[0] <= 0 or pair[1] < 0:
-            raise table.error("recheck", f"holds {describe(pair)}, which is not a [days > 0, hours ≥ 0] pair", fix)
+        if not numbers or len(pair) != 2 or not all(math.isfinite(n) and n >= 0 for n in pair):
+            raise table.error("recheck", f"holds {describe(pair)}, which is not a [days ≥ 0, hours ≥ 0] pair", fix)
         if tiers and pair[0] <= tiers[-1][0]:
             raise table.error("recheck", f"ages must increase, but {pair[0]} follows {tiers[-1][0]:g}", fix)
         tiers.append((float(pair[0]), float(pair[1])))
