@@ -27,7 +27,7 @@ from .store_commands import migrate
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="NEWSWATCH_CONFIG",
     help="Site registry (TOML). Env NEWSWATCH_CONFIG; default ~/.config/newswatch/sites.toml if it "
-    "exists, else the bundled registry.",
+    "exists, else the bundled registry. A named registry that is missing or wrong is an error.",
 )
 @click.option(
     "--db",
@@ -47,7 +47,9 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
       newswatch crawl                # crawl every site of the registry
       newswatch digest               # today's new and edited articles
     """
-    ctx.obj = Context(config_path or default_config_path(), db_path or default_db_path())
+    # expanduser: a "~" in NEWSWATCH_CONFIG or NEWSWATCH_DB reaches us unexpanded by the shell.
+    config = config_path.expanduser() if config_path else default_config_path()
+    ctx.obj = Context(config, db_path.expanduser() if db_path else default_db_path())
 
 
 @main.command()
