@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import sys
 from typing import Self
 
 from scrapy import Request
 from scrapy.settings import BaseSettings
 
-from crawler.config import Config, load_config
+from crawler.config import Config, ConfigError, load_config
 from crawler.recheck import RecheckPolicy
 from crawler.spiders.site import SiteSpider
 
@@ -23,8 +24,15 @@ class SiteSpiderLoader:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
-        """Read the registry named by the NEWSWATCH_CONFIG setting."""
-        return cls(load_config(settings.get("NEWSWATCH_CONFIG")))
+        """Read the registry named by the NEWSWATCH_CONFIG setting; a bad one ends the command with `Error: ...`."""
+        try:
+            return cls(load_config(settings.get("NEWSWATCH_CONFIG")))
+        except ConfigError as exc:
+            # Scrapy builds the spider loader before any of its error handling runs (`scrapy
+            # crawl` creates its CrawlerProcess outside it), so this is the only edge where a
+            # bad registry can be reported as the newswatch CLI reports it, without a traceback.
+            print(f"Error: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
 
     def load(self, spider_name: str) -> type[SiteSpider]:
         """The spider class of a site; KeyError for an unknown name, as Scrapy expects."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.config import MonitorConfig
 
 # (age below, re-check at most every): age counts from when newswatch first saw the article.
 DEFAULT_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
@@ -24,13 +26,12 @@ class RecheckPolicy:
     gone_after: int = DEFAULT_GONE_AFTER
 
     @classmethod
-    def from_config(cls, monitor: dict[str, Any]) -> RecheckPolicy:
-        """From [monitor] recheck = [[max_age_days, every_hours], ...] and gone_after = N."""
-        raw: Sequence[Sequence[float]] | None = monitor.get("recheck")
+    def from_config(cls, monitor: MonitorConfig) -> RecheckPolicy:
+        """From [monitor] recheck = [[max_age_days, every_hours], ...] and gone_after (checked at load)."""
         tiers = DEFAULT_TIERS
-        if raw is not None:
-            tiers = tuple((timedelta(days=float(age)), timedelta(hours=float(every))) for age, every in raw)
-        return cls(tiers=tiers, gone_after=int(monitor.get("gone_after", DEFAULT_GONE_AFTER)))
+        if monitor.recheck is not None:
+            tiers = tuple((timedelta(days=age), timedelta(hours=every)) for age, every in monitor.recheck)
+        return cls(tiers=tiers, gone_after=monitor.gone_after)
 
     def interval(self, first_seen: datetime, now: datetime) -> timedelta | None:
         """How often an article of this age is re-checked; None once it is too old."""

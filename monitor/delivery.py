@@ -8,7 +8,8 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+
+from crawler.config import EmailConfig
 
 from .digest import Digest
 from .html import render_html
@@ -53,45 +54,14 @@ class FeedDelivery:
 
 
 @dataclass(frozen=True)
-class EmailSettings:
-    """SMTP settings from [monitor.email]; the password may come from NEWSWATCH_SMTP_PASSWORD."""
-
-    host: str
-    port: int
-    sender: str
-    to: tuple[str, ...]
-    tls: str = "starttls"  # "starttls", "ssl" or "none"
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_config(cls, section: dict[str, Any] | None) -> EmailSettings | None:
-        """None when no [monitor.email] is configured."""
-        if not section:
-            return None
-        missing = [k for k in ("host", "sender", "to") if not section.get(k)]
-        if missing:
-            raise DeliveryError(f"[monitor.email] needs {', '.join(missing)}")
-        tls = section.get("tls", "starttls")
-        if tls not in {"starttls", "ssl", "none"}:
-            raise DeliveryError(f"[monitor.email] tls must be starttls, ssl or none, not {tls!r}")
-        to = section["to"] if isinstance(section["to"], list) else [section["to"]]
-        return cls(
-            host=section["host"],
-            port=int(section.get("port", 465 if tls == "ssl" else 587)),
-            sender=section["sender"],
-            to=tuple(to),
-            tls=tls,
-            username=section.get("username") or os.environ.get("NEWSWATCH_SMTP_USERNAME"),
-            password=section.get("password") or os.environ.get("NEWSWATCH_SMTP_PASSWORD"),
-        )
-
-
-@dataclass(frozen=True)
 class EmailDelivery:
-    """Sends the digest as one email with a plain-text and an HTML part."""
+    """Sends the digest as one email with a plain-text and an HTML part.
 
-    settings: EmailSettings
+    The SMTP login is [monitor.email] username/password, else NEWSWATCH_SMTP_USERNAME /
+    NEWSWATCH_SMTP_PASSWORD read here, at sending time, so the secret stays in the environment.
+    """
+
+    settings: EmailConfig
 
     def deliver(self, digest: Digest) -> None:
         """Send it; DeliveryError with the SMTP problem if that fails."""
@@ -112,8 +82,10 @@ class EmailDelivery:
             with client:
                 if s.tls == "starttls":
                     client.starttls(context=ssl.create_default_context())
-                if s.username and s.password:
-                    client.login(s.username, s.password)
+                username = s.username or os.environ.get("NEWSWATCH_SMTP_USERNAME")
+                password = s.password or os.environ.get("NEWSWATCH_SMTP_PASSWORD")
+                if username and password:
+                    client.login(username, password)
                 client.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"cannot send the digest through {s.host}:{s.port}: {exc}") from exc

@@ -19,8 +19,8 @@ from store import open_db
 from store.crawls import close_abandoned
 from store.queries import last_digest, record_digest
 
-from .attention import FAILING_RUNS, needs_attention
-from .delivery import DeliveryError, EmailDelivery, EmailSettings, FeedDelivery, FileDelivery
+from .attention import needs_attention
+from .delivery import DeliveryError, EmailDelivery, FeedDelivery, FileDelivery
 from .digest import build_digest, iso
 from .feed import build_feed
 from .render import headline
@@ -133,7 +133,7 @@ class DigestJob:
 
     def __call__(self) -> list[Path]:
         """Build, render and deliver one digest; return the files written."""
-        monitor: dict[str, Any] = self.config.monitor
+        monitor = self.config.monitor
         now = self.clock()
         db = open_db(self.db_path)
         try:
@@ -142,14 +142,11 @@ class DigestJob:
             end = iso(now)
             local = now.astimezone(self.tz)
             digest = build_digest(db, start, end, f"{local:%Y-%m-%d %H:%M} ({self.tz.key})")
-            digest.attention = needs_attention(
-                db, [s.name for s in self.config.sites], int(monitor.get("failing_runs", FAILING_RUNS))
-            )
-            digest.apply_watchlist([str(k) for k in monitor.get("watchlist", [])])
-            stamp = f"{local:%Y-%m-%d}" if not monitor.get("digest_interval_minutes") else f"{local:%Y-%m-%d-%H%M%S}"
+            digest.attention = needs_attention(db, [s.name for s in self.config.sites], monitor.failing_runs)
+            digest.apply_watchlist(list(monitor.watchlist))
+            stamp = f"{local:%Y-%m-%d}" if not monitor.digest_interval_minutes else f"{local:%Y-%m-%d-%H%M%S}"
             paths = FileDelivery(self.folder).deliver(digest, stamp)
-            feed_id = str(monitor.get("feed_url", "urn:newswatch:feed"))
-            paths.append(FeedDelivery(self.folder / "feed.atom").deliver(build_feed(db, feed_id)))
+            paths.append(FeedDelivery(self.folder / "feed.atom").deliver(build_feed(db, monitor.feed_url)))
             record_digest(db, start, end, iso(now), len(digest.new), len(digest.edited), str(paths[0]))
         finally:
             db.close()
@@ -158,10 +155,11 @@ class DigestJob:
         return paths
 
     def _email(self, digest: Any) -> None:
+        settings = self.config.monitor.email
+        if settings is None:
+            return
         try:
-            settings = EmailSettings.from_config(self.config.monitor.get("email"))
-            if settings is not None:
-                EmailDelivery(settings).deliver(digest)
-                logger.info("digest: emailed to %s", ", ".join(settings.to))
+            EmailDelivery(settings).deliver(digest)
+            logger.info("digest: emailed to %s", ", ".join(settings.to))
         except DeliveryError as exc:
             logger.error("digest: %s", exc)

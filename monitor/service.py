@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,7 +16,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import Config, ConfigError, Site
+from crawler.config import Config, ConfigError, MonitorConfig, Site
 from store import open_db
 from store.queries import last_digest
 
@@ -43,16 +42,11 @@ def site_trigger(site: Site, tz: ZoneInfo) -> BaseTrigger:
     return IntervalTrigger(seconds=minutes * 60, timezone=tz)
 
 
-def digest_trigger(monitor: dict[str, Any], tz: ZoneInfo) -> BaseTrigger:
-    """Daily at [monitor] digest_time (HH:MM, default 07:30), or every digest_interval_minutes."""
-    if monitor.get("digest_interval_minutes"):
-        return IntervalTrigger(seconds=float(monitor["digest_interval_minutes"]) * 60, timezone=tz)
-    text = str(monitor.get("digest_time", "07:30"))
-    try:
-        hour, minute = (int(part) for part in text.split(":"))
-    except ValueError as exc:
-        raise ConfigError(f"[monitor] digest_time must be HH:MM, not {text!r}") from exc
-    return CronTrigger(hour=hour, minute=minute, timezone=tz)
+def digest_trigger(monitor: MonitorConfig, tz: ZoneInfo) -> BaseTrigger:
+    """Daily at [monitor] digest_time (default 07:30), or every digest_interval_minutes."""
+    if monitor.digest_interval_minutes:
+        return IntervalTrigger(seconds=monitor.digest_interval_minutes * 60, timezone=tz)
+    return CronTrigger(hour=monitor.digest_time.hour, minute=monitor.digest_time.minute, timezone=tz)
 
 
 def first_run(trigger: BaseTrigger, last: datetime | None, now: datetime) -> datetime:
@@ -76,7 +70,7 @@ class Monitor:
     clock: Callable[[], datetime] = utcnow
 
     def __post_init__(self) -> None:
-        self.tz = ZoneInfo(str(self.config.monitor.get("timezone", "UTC")))
+        self.tz = self.config.monitor.zone("UTC")
         self.crawl = CrawlJob(self.config.path, self.db_path, self.clock)
         self.digest = DigestJob(self.config, self.db_path, self.digest_dir, self.clock, self.tz)
         self.stop_event = threading.Event()

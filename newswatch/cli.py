@@ -15,17 +15,19 @@ from crawler.extract import extract
 from . import __version__
 from .context import Context
 from .monitor_commands import demo, run, samples
+from .params import LOG_LEVELS, HttpUrl, NewswatchGroup
 from .read_commands import diff_cmd, digest, history, search, sites
+from .store_commands import migrate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=NewswatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="NEWSWATCH_CONFIG",
     help="Site registry (TOML). Env NEWSWATCH_CONFIG; default ~/.config/newswatch/sites.toml if it "
-    "exists, else the bundled registry.",
+    "exists, else the bundled registry. A named registry that is missing or wrong is an error.",
 )
 @click.option(
     "--db",
@@ -45,13 +47,15 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
       newswatch crawl                # crawl every site of the registry
       newswatch digest               # today's new and edited articles
     """
-    ctx.obj = Context(config_path or default_config_path(), db_path or default_db_path())
+    # expanduser: a "~" in NEWSWATCH_CONFIG or NEWSWATCH_DB reaches us unexpanded by the shell.
+    config = config_path.expanduser() if config_path else default_config_path()
+    ctx.obj = Context(config, db_path.expanduser() if db_path else default_db_path())
 
 
 @main.command()
 @click.argument("sites", nargs=-1)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not each page.")
-@click.option("--log-level", default="WARNING", show_default=True, help="Scrapy's log level.")
+@click.option("--log-level", type=LOG_LEVELS, default="WARNING", show_default=True, help="Scrapy's log level.")
 @click.option("--recheck-all", is_flag=True, help="Re-fetch every known article, not only those due.")
 @click.pass_obj
 def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str, recheck_all: bool) -> None:
@@ -105,7 +109,9 @@ def _summary_line(site: str, status: str, counts: tuple[int, ...]) -> str:
 
 @main.command("extract")
 @click.argument("source")
-@click.option("--url", help="The page's URL (for its date and canonical link). Default: SOURCE if it is a URL.")
+@click.option(
+    "--url", type=HttpUrl(), help="The page's URL (for its date and canonical link). Default: SOURCE if it is a URL."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
 @click.option("--content-type", help="The page's Content-Type header, if known (names its charset).")
 def extract_cmd(source: str, url: str | None, as_json: bool, content_type: str | None) -> None:
@@ -136,5 +142,5 @@ def extract_cmd(source: str, url: str | None, as_json: bool, content_type: str |
     click.echo(article.body or "(no article text found)")
 
 
-for command in (run, digest, sites, search, history, diff_cmd, demo, samples):
+for command in (run, digest, sites, search, history, diff_cmd, migrate, demo, samples):
     main.add_command(command)

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
+from sqlite_utils import Database
 
 from crawler.config import Config, ConfigError, load_config
-from store import StoreError, open_db
-
-
-class IsoDateTime(click.ParamType):
-    """An ISO 8601 date-time such as 2026-11-21T08:00 or 2026-11-21T08:00:00+08:00."""
-
-    name = "ISO-DATETIME"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            return datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO date-time such as 2026-11-21T08:00:00+08:00", param, ctx)
+from store import StoreError, open_db, open_readonly
 
 
 class Context:
@@ -31,17 +17,27 @@ class Context:
     def __init__(self, config_path: Path, db_path: Path):
         self.config_path = config_path
         self.db_path = db_path
+        self._config: Config | None = None
 
     def config(self) -> Config:
-        """The site registry, or a clean CLI error."""
-        try:
-            return load_config(self.config_path)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
+        """The checked site registry (read once), or a clean CLI error."""
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._config
 
-    def db(self):  # type: ignore[no-untyped-def]
-        """The opened store, or a clean CLI error."""
+    def db(self) -> Database:
+        """The store opened for writing (created and migrated if needed), or a clean CLI error."""
         try:
             return open_db(self.db_path)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def store(self) -> Database:
+        """The existing store opened read-only (never created or migrated), or a clean CLI error."""
+        try:
+            return open_readonly(self.db_path)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc

@@ -13,13 +13,8 @@ from .context import Context
 
 
 def _digest_dir(obj: Context, config: Config, option: Path | None) -> Path:
-    if option:
-        return option
-    configured = config.monitor.get("digest_dir")
-    if configured:
-        path = Path(str(configured)).expanduser()
-        return path if path.is_absolute() else config.path.parent / path
-    return obj.db_path.parent / "digests"
+    """--digest-dir, else [monitor] digest_dir (resolved against the registry's folder at load), else next to the store."""
+    return option or config.monitor.digest_dir or obj.db_path.parent / "digests"
 
 
 @click.command()

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from crawler.config import ConfigError, load_config
 from store.queries import article_by_url, events_of, version, versions_of
 
-from .context import Context, IsoDateTime
+from .context import Context
+from .params import IsoDateTime, TimeZone
 
 
 @click.command()
@@ -20,21 +20,28 @@ from .context import Context, IsoDateTime
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True
 )
-@click.option("--timezone", "tz_name", help="Time zone of --date and today (default: [monitor] timezone, else local).")
+@click.option(
+    "--timezone",
+    "zone",
+    type=TimeZone(),
+    help="Time zone of --date and today (default: [monitor] timezone, else local).",
+)
 @click.pass_obj
-def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str, tz_name: str | None) -> None:
+def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str, zone: ZoneInfo | None) -> None:
     """New and edited articles of a day (default today), edits with a word-level diff.
 
     Also lists articles gone (404/410 several checks in a row) or back, and what needs
     attention (sites failing run after run, extraction drift). Keywords of [monitor]
     watchlist are marked and listed first.
     """
+    from monitor.attention import needs_attention
     from monitor.digest import build_digest, day_window, iso
     from monitor.render import render
 
-    tz = _timezone(obj, tz_name)
     if day and since:
         raise click.UsageError("give --date or --since, not both")
+    config = obj.config()
+    tz = zone or _local_zone(config.monitor.timezone)
     if since:
         moment = since if since.tzinfo else since.replace(tzinfo=tz)
         start, end, label = iso(moment), "9999", f"since {moment.isoformat()}"
@@ -42,33 +49,19 @@ def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str,
         the_day = day.date() if day else datetime.now(tz).date()
         start, end = day_window(the_day, tz)
         label = f"{the_day.isoformat()} ({tz.key})"
-    db = obj.db()
+    db = obj.store()
     result = build_digest(db, start, end, label)
-    try:
-        config = load_config(obj.config_path)
-    except ConfigError:
-        config = None  # a digest needs only the store
-    if config is not None:
-        from monitor.attention import needs_attention
-
-        result.attention = needs_attention(db, [s.name for s in config.sites])
-        result.apply_watchlist([str(k) for k in config.monitor.get("watchlist", [])])
+    result.attention = needs_attention(db, [s.name for s in config.sites], config.monitor.failing_runs)
+    result.apply_watchlist(list(config.monitor.watchlist))
     click.echo(render(result, fmt), nl=False)
 
 
-def _timezone(obj: Context, name: str | None) -> ZoneInfo:
-    if not name:
-        try:
-            name = load_config(obj.config_path).monitor.get("timezone")
-        except ConfigError:
-            name = None
-    if not name:
-        local = datetime.now().astimezone().tzinfo
-        name = getattr(local, "key", None) or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError) as exc:
-        raise click.ClickException(f"unknown time zone {name!r}; use a name such as Asia/Shanghai or UTC") from exc
+def _local_zone(configured: str | None) -> ZoneInfo:
+    """[monitor] timezone (checked at load), else this machine's zone, else UTC."""
+    if configured:
+        return ZoneInfo(configured)
+    local = datetime.now().astimezone().tzinfo
+    return ZoneInfo(getattr(local, "key", None) or "UTC")
 
 
 @click.command()
@@ -76,7 +69,8 @@ def _timezone(obj: Context, name: str | None) -> ZoneInfo:
 @click.pass_obj
 def history(obj: Context, url: str) -> None:
     """List every stored version of the article at URL, and its events."""
-    db = obj.db()
+    obj.config()  # a registry named but missing or wrong is an error here too
+    db = obj.store()
     article = _article(db, url)
     click.echo(f"{article['url']}  [{article['site']}, {article['status']}]")
     click.echo(f"first seen {article['first_seen']}, last checked {article['last_checked']}")
@@ -99,7 +93,8 @@ def diff_cmd(obj: Context, url: str) -> None:
     from monitor.diff import field_diffs
     from monitor.render import render_change
 
-    db = obj.db()
+    obj.config()
+    db = obj.store()
     article = _article(db, url)
     edits = [e for e in events_of(db, article["id"]) if e["kind"] == "edited"]
     if not edits:
@@ -125,7 +120,7 @@ def sites(obj: Context) -> None:
     from store.queries import site_states
 
     config = obj.config()
-    states = site_states(obj.db())
+    states = site_states(obj.store())
     click.echo(f"{'site':<12} {'last crawl':<20} {'result':<40} {'articles':>8} {'versions':>8} {'failing':>7}")
     for site in config.sites:
         state = states.get(site.name, {})
@@ -142,7 +137,7 @@ def sites(obj: Context) -> None:
 
 @click.command()
 @click.argument("text")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
 @click.pass_obj
 def search(obj: Context, text: str, limit: int) -> None:
     """Full-text search over the current version of every article (SQLite FTS5 query syntax)."""
@@ -150,8 +145,10 @@ def search(obj: Context, text: str, limit: int) -> None:
 
     from store.queries import search_current
 
+    obj.config()
+    db = obj.store()
     try:
-        rows = search_current(obj.db(), text, limit)
+        rows = search_current(db, text, limit)
     except sqlite3.OperationalError as exc:
         raise click.ClickException(f"cannot search for {text!r}: {exc}. Put phrases in double quotes.") from exc
     for row in rows:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
+import pytest
+from sqlite_utils import Database
+
 from newswatch.samples import SampleSites
+from store.db import MIGRATIONS
 from store.record import now_iso
 
 from .conftest import Cli
@@ -46,7 +51,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, db_path: Path) -> None:
     bad.write_text('[[sites]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n', encoding="utf-8")
     result = Cli(bad, db_path)("crawl", check=False)
     assert result.returncode != 0
-    assert "missing the key 'allowed_domains'" in result.stderr and str(bad) in result.stderr
+    assert 'missing the key "allowed_domains"' in result.stderr and str(bad) in result.stderr
 
 
 def test_unknown_site_lists_known_ones(cli: Cli) -> None:
@@ -92,8 +97,6 @@ def test_demo_prints_one_new_one_edited_and_nothing_for_chrome(db_path: Path) ->
 
 
 def test_sites_and_search(cli: Cli) -> None:
-    before = cli("sites").stdout
-    assert "cqc-en" in before and "never" in before
     cli("crawl", "cqc-en", "cqc-zh")
     lines = {line.split()[0]: line for line in cli("sites").stdout.splitlines()[1:]}
     assert "ok: 6 new, 0 edited, 0 failed" in lines["cqc-en"] and lines["cqc-en"].split()[-3:] == ["6", "6", "0"]
@@ -121,3 +124,136 @@ def test_extract_a_url_from_the_sample_server(cli: Cli, sites: SampleSites) -> N
     assert fields["language"] == "zh" and "当前音量" not in fields["body"]
     down = cli("extract", "http://127.0.0.1:9/nothing.html", check=False)
     assert down.returncode != 0 and "Error: cannot fetch" in down.stderr
+
+
+# ---- bad input: every mistake is `Error: ...`, exit status 1, no traceback
+
+MINIMAL = """
+[[sites]]
+name = "local"
+start_urls = ["http://127.0.0.1:9/news/"]
+allowed_domains = ["127.0.0.1"]
+article_pattern = '/news/\\d+\\.html$'
+"""
+READ_COMMANDS = [
+    ("digest",),
+    ("history", "http://127.0.0.1:9/news/1.html"),
+    ("diff", "http://127.0.0.1:9/news/1.html"),
+    ("sites",),
+    ("search", "carbon"),
+]
+
+
+def _assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Error: " in result.stderr and "Traceback" not in output, output
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+# (a line that breaks the minimal registry, where it goes, the command that must refuse it, what the error names)
+BAD_CONFIGS = [
+    ('download_delay = "fast"', "site", ("crawl",), "download_delay"),
+    ('max_pages = "many"', "site", ("search", "x"), "max_pages"),
+    ('start_urls = ["127.0.0.1:9/news/"]', "site", ("sites",), "start_urls"),
+    ('recheck = "daily"', "monitor", ("crawl",), "recheck"),
+    ('watchlist = "CCC"', "monitor", ("digest",), "watchlist"),
+    ('digest_tme = "07:30"', "monitor", ("run",), 'Did you mean "digest_time"'),
+]
+
+
+@pytest.mark.parametrize(("line", "table", "command", "named"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_a_bad_registry_is_a_clear_error(
+    tmp_path: Path, db_path: Path, line: str, table: str, command: tuple[str, ...], named: str
+) -> None:
+    registry = tmp_path / "sites.toml"
+    if table == "site":
+        key = line.split(" =")[0]
+        site = "\n".join(row for row in MINIMAL.splitlines() if not row.startswith(f"{key} ="))
+        registry.write_text(f"{site}\n{line}\n", encoding="utf-8")
+    else:
+        registry.write_text(f"[monitor]\n{line}\n{MINIMAL}", encoding="utf-8")
+    result = Cli(registry, db_path)(*command, check=False)
+    entry = "[[sites]] #1 (local)" if table == "site" else "[monitor]"
+    _assert_clean_error(result, str(registry), entry, named, "Fix: ")
+    assert not db_path.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("crawl", "--log-level", "LOUD"),
+        ("search", "carbon", "--limit", "0"),
+        ("digest", "--timezone", "Asia/Shangai"),
+        ("digest", "--date", "2026-13-01"),
+        ("digest", "--since", "yesterday"),
+        ("digest", "--date", "2026-11-01", "--since", "2026-11-01T00:00"),
+        ("extract", str(SEED), "--url", "www.cqc.com.cn/a.shtml"),
+        ("crawl", "--no-such-option"),
+    ],
+    ids=["log-level", "limit", "timezone", "date", "since", "date-and-since", "url", "unknown-option"],
+)
+def test_a_bad_option_is_a_clear_error(tmp_path: Path, db_path: Path, args: tuple[str, ...]) -> None:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(MINIMAL, encoding="utf-8")
+    result = Cli(registry, db_path)(*args, check=False)
+    _assert_clean_error(result, args[-1] if args[-1] != "2026-11-01T00:00" else "--date or --since")
+    assert not db_path.exists()
+
+
+def test_log_level_is_case_insensitive(tmp_path: Path, db_path: Path) -> None:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(MINIMAL, encoding="utf-8")
+    result = Cli(registry, db_path)("crawl", "nope", "--log-level", "info", check=False)
+    _assert_clean_error(result, "no site named 'nope'")  # the option was accepted; the site name was not
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=[c[0] for c in READ_COMMANDS])
+def test_read_commands_never_create_a_store(tmp_path: Path, command: tuple[str, ...]) -> None:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(MINIMAL, encoding="utf-8")
+    typo = tmp_path / "newswacth.db"
+    result = Cli(registry, typo)(*command, check=False)
+    _assert_clean_error(result, f"no store at {typo}", "--db")
+    assert not typo.exists() and list(tmp_path.iterdir()) == [registry]
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=[c[0] for c in READ_COMMANDS])
+def test_a_named_config_that_is_missing_is_an_error(tmp_path: Path, db_path: Path, command: tuple[str, ...]) -> None:
+    missing = tmp_path / "sites.tmol"
+    by_env = Cli(missing, db_path)(*command, check=False)  # NEWSWATCH_CONFIG
+    _assert_clean_error(by_env, f"config file {missing} not found", "NEWSWATCH_CONFIG")
+    by_option = Cli(None, db_path)("--config", str(missing), *command, check=False)
+    _assert_clean_error(by_option, f"config file {missing} not found", "--config")
+
+
+def test_digest_reads_the_watchlist_and_timezone_of_the_registry(
+    sites: SampleSites, tmp_path: Path, db_path: Path
+) -> None:
+    registry = tmp_path / "sites.toml"
+    monitor = '[monitor]\ntimezone = "America/New_York"\nwatchlist = ["Carbon"]\n'
+    registry.write_text(monitor + sites.registry_toml(), encoding="utf-8")
+    cli = Cli(registry, db_path)
+    cli("crawl", "cqc-en")
+    data = json.loads(cli("digest", "--since", "2000-01-01T00:00", "--format", "json").stdout)
+    watched = [item for item in data["new"] if item.get("watch")]
+    assert watched and all(item["watch"] == ["Carbon"] for item in watched)  # a word, not the letters C, a, r...
+    assert "(America/New_York)" in cli("digest").stdout
+
+
+def test_migrate_upgrades_an_old_store_once(tmp_path: Path, db_path: Path) -> None:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(MINIMAL, encoding="utf-8")
+    old = Database(db_path)
+    MIGRATIONS.apply(old, stop_before="m002_monitor")  # a store written before the monitor existed
+    old.close()
+    cli = Cli(registry, db_path)
+    _assert_clean_error(cli("digest", check=False), "run `newswatch migrate`")
+    upgraded = cli("migrate").stdout
+    assert "upgraded the schema" in upgraded and "m002_monitor" in upgraded
+    assert "New (0)" in cli("digest", "--format", "markdown").stdout
+    assert "already up to date" in cli("migrate").stdout
+    missing = tmp_path / "other.db"
+    _assert_clean_error(Cli(registry, missing)("migrate", check=False), f"no store at {missing}")
+    assert not missing.exists()

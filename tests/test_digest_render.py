@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
+from crawler.config import EmailConfig
 from crawler.extract import Article
-from monitor.delivery import EmailDelivery, EmailSettings, FileDelivery
+from monitor.delivery import EmailDelivery, FileDelivery
 from monitor.digest import build_digest
 from monitor.feed import build_feed
 from monitor.html import render_html
@@ -127,16 +129,9 @@ def test_email_reaches_a_local_smtp_server(digest) -> None:  # type: ignore[no-u
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        settings = EmailSettings.from_config(
-            {
-                "host": "127.0.0.1",
-                "port": port,
-                "tls": "none",
-                "sender": "nw@example.org",
-                "to": ["analyst@example.org"],
-            }
+        settings = EmailConfig(
+            host="127.0.0.1", port=port, tls="none", sender="nw@example.org", to=("analyst@example.org",)
         )
-        assert settings is not None
         EmailDelivery(settings).deliver(result)
     finally:
         controller.stop()
@@ -148,3 +143,28 @@ def test_email_reaches_a_local_smtp_server(digest) -> None:  # type: ignore[no-u
     assert html_part is not None and text_part is not None
     assert "<script>" not in html_part.get_content() and "&lt;script&gt;" in html_part.get_content()
     assert "CQC" in text_part.get_content()
+
+
+def test_email_logs_in_with_the_environment_credentials(digest, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """[monitor.email] without username/password: NEWSWATCH_SMTP_USERNAME/PASSWORD are used when sending."""
+    result, _ = digest
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticate, auth_require_tls=False)
+    monkeypatch.setenv("NEWSWATCH_SMTP_USERNAME", "newswatch")
+    monkeypatch.setenv("NEWSWATCH_SMTP_PASSWORD", "s3cret")
+    controller.start()
+    try:
+        settings = EmailConfig(host="127.0.0.1", port=port, tls="none", sender="nw@example.org", to=("a@example.org",))
+        EmailDelivery(settings).deliver(result)
+    finally:
+        controller.stop()
+    assert logins == [(b"newswatch", b"s3cret")] and len(inbox.messages) == 1

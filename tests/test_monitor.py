@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import load_config
+from crawler.config import MonitorConfig, load_config
 from monitor.attention import needs_attention
 from monitor.jobs import CrawlJob, DigestJob
 from monitor.service import Monitor, digest_trigger, first_run, site_trigger
@@ -44,7 +44,7 @@ def test_interval_catch_up() -> None:
 
 
 def test_daily_digest_at_local_time_and_catch_up() -> None:
-    trigger = digest_trigger({"digest_time": "07:30"}, SHANGHAI)
+    trigger = digest_trigger(MonitorConfig(digest_time=time(7, 30)), SHANGHAI)
     assert isinstance(trigger, CronTrigger)
     fire = trigger.get_next_fire_time(None, NOW)  # 10:00 UTC = 18:00 in Shanghai
     assert fire is not None and fire.astimezone(SHANGHAI).hour == 7 and fire.astimezone(SHANGHAI).day == 22

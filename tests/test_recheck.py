@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from crawler.config import MonitorConfig
 from crawler.recheck import RecheckPolicy
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -24,7 +25,7 @@ def test_default_tiers() -> None:
 
 
 def test_tiers_from_config() -> None:
-    policy = RecheckPolicy.from_config({"recheck": [[1, 2], [5, 48]], "gone_after": 2})
+    policy = RecheckPolicy.from_config(MonitorConfig(recheck=((1, 2), (5, 48)), gone_after=2))
     assert policy.gone_after == 2
     assert policy.interval(NOW - timedelta(hours=5), NOW) == timedelta(hours=2)
     assert policy.interval(NOW - timedelta(days=3), NOW) == timedelta(hours=48)
