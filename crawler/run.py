@@ -63,7 +63,7 @@ def crawl_sites(
     process = CrawlerProcess(scrapy_settings(config.path, db_path, progress, log_level))
     crawlers = []
     for site in sites:
-        crawler = process.create_crawler(SiteSpider.for_site(site, policy))
+        crawler = process.create_crawler(SiteSpider.for_site(site, policy, config.crawl.tracking_params))
         crawlers.append((site.name, crawler))
         process.crawl(crawler, recheck="all" if recheck_all else "due")
     process.start()

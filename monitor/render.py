@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from itertools import groupby
 
+from w3lib.url import safe_url_string
+
 from .diff import Hunk
 from .digest import Digest, Item
 
@@ -89,6 +91,12 @@ def md_escape(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", (text or "").replace("\n", " "))
 
 
+def md_url(url: str) -> str:
+    """A link target no page can break out of: quotes, brackets and spaces percent-encoded."""
+    safe = safe_url_string(url.replace("\n", "").replace("\r", ""))
+    return safe.replace("'", "%27").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
 def md_hunk(hunk: Hunk) -> str:
     """One change in Markdown: removed words struck through, added words bold."""
     removed = f"~~{md_escape(hunk.removed)}~~" if hunk.removed.strip() else ""
@@ -126,7 +134,7 @@ def _md_item(item: Item) -> list[str]:
     url = item.url if item.url.startswith(SAFE_SCHEMES) else ""
     mark = f"★ \\[{md_escape(', '.join(item.watch))}\\] " if item.watch else ""
     title = md_escape(item.title or "(untitled)")
-    head = f"- {mark}[{title}](<{url.replace('>', '%3E').replace(' ', '%20')}>)" if url else f"- {mark}{title}"
+    head = f"- {mark}[{title}](<{md_url(url)}>)" if url else f"- {mark}{title}"
     return [head, f"  {meta}"]
 
 

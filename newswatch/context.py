@@ -35,6 +35,14 @@ class Context:
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
 
+    def existing_db(self) -> Database:
+        """The existing store opened for writing (migrated if needed, never created), or a clean error."""
+        if not self.db_path.is_file():
+            raise click.ClickException(
+                f"no store at {self.db_path}: check --db or NEWSWATCH_DB, or run `newswatch crawl` first."
+            )
+        return self.db()
+
     def store(self) -> Database:
         """The existing store opened read-only (never created or migrated), or a clean CLI error."""
         try:

@@ -69,16 +69,21 @@ def _local_zone(configured: str | None) -> ZoneInfo:
 @click.pass_obj
 def history(obj: Context, url: str) -> None:
     """List every stored version of the article at URL, and its events."""
-    obj.config()  # a registry named but missing or wrong is an error here too
+    config = obj.config()  # a registry named but missing or wrong is an error here too
     db = obj.store()
-    article = _article(db, url)
+    article = _article(db, url, config.crawl.tracking_params)
     click.echo(f"{article['url']}  [{article['site']}, {article['status']}]")
     click.echo(f"first seen {article['first_seen']}, last checked {article['last_checked']}")
+    if article["last_error"]:
+        click.echo(f"last check failed: {article['last_error']}")
     for v in versions_of(db, article["id"]):
         current = " (current)" if v["id"] == article["current_version_id"] else ""
+        read = f"extractor {v['extractor'] or '?'}" + (
+            f", re-read from v{v['derived_from']}" if v["derived_from"] else ""
+        )
         click.echo(
             f"  v{v['id']:<5} {v['fetched_at']}  {v['fingerprint'][:12]}  {v['published'] or '-':<10}  "
-            f"{v['body_chars']} chars  {v['title']}{current}"
+            f"{v['body_chars']} chars  [{read}]  {v['title']}{current}"
         )
     for e in events_of(db, article["id"]):
         fields = f" ({', '.join(json.loads(e['changed_fields']))})" if e["changed_fields"] else ""
@@ -93,9 +98,9 @@ def diff_cmd(obj: Context, url: str) -> None:
     from monitor.diff import field_diffs
     from monitor.render import render_change
 
-    obj.config()
+    config = obj.config()
     db = obj.store()
-    article = _article(db, url)
+    article = _article(db, url, config.crawl.tracking_params)
     edits = [e for e in events_of(db, article["id"]) if e["kind"] == "edited"]
     if not edits:
         click.echo(f"{article['url']}\nno change recorded: one version since {article['first_seen']}")
@@ -106,8 +111,8 @@ def diff_cmd(obj: Context, url: str) -> None:
     click.echo(render_change(article["url"], fields, field_diffs(before, after, fields), last["at"]), nl=False)
 
 
-def _article(db, url: str) -> dict:  # type: ignore[no-untyped-def]
-    article = article_by_url(db, url)
+def _article(db, url: str, tracking: tuple[str, ...]) -> dict:  # type: ignore[no-untyped-def]
+    article = article_by_url(db, url, tracking)
     if article is None:
         raise click.ClickException(f"no stored article at {url}; `newswatch crawl` first, or check the URL")
     return article

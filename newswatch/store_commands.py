@@ -1,4 +1,4 @@
-"""`newswatch migrate`: bring an existing store's schema up to this newswatch."""
+"""Store maintenance: `newswatch migrate` (the schema) and `newswatch reextract` (the fields)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from crawler.config import ConfigError
 from store import StoreError, open_db, open_readonly
 from store.db import MIGRATIONS
 
@@ -45,3 +46,41 @@ def migrate_store(path: Path) -> str:
     finally:
         db.close()
     return f"{path}: upgraded the schema; applied {', '.join(applied) or 'nothing (another process did it)'}."
+
+
+@click.command()
+@click.argument("sites", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Also re-read versions the current extractor produced.")
+@click.pass_obj
+def reextract(obj: Context, sites: tuple[str, ...], everything: bool) -> None:
+    """Re-derive the fields of stored articles from their raw pages under this newswatch's extractor.
+
+    \b
+    After an upgrade of newswatch, the current version of each article of SITES (default:
+    all) is read again from the page stored with it. Equal fields only record the new
+    extractor; other fields become a new baseline version with a `reextracted` event
+    (shown by `history`), never a `new` or `edited` one: a change in newswatch is not a
+    change in the page. Crawls do the same for each page they re-check, so this is
+    optional; it makes the store current at once. Safe to re-run.
+    """
+    from crawler.extract import version as extract_version
+    from crawler.rebase import reextract_site
+
+    config = obj.config()
+    names = list(sites) or [s.name for s in config.sites]
+    try:
+        for name in names:
+            config.site(name)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db = obj.existing_db()
+    try:
+        click.echo(f"Re-reading stored pages with extractor {extract_version.EXTRACTOR_VERSION}", err=True)
+        for name in names:
+            done = reextract_site(db, name, everything, say=lambda line: click.echo(line, err=True))
+            click.echo(
+                f"{name:<12} {done.checked:>5} articles: {done.up_to_date} up to date, {done.same} same fields, "
+                f"{done.changed} re-derived, {done.unreadable} without a readable page"
+            )
+    finally:
+        db.close()

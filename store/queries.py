@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlite_utils import Database
@@ -58,7 +58,7 @@ def versions_of(db: Database, article_id: int) -> list[dict[str, Any]]:
     return list(
         db.query(
             "SELECT id, fingerprint, title, published, origin, fetched_at, length(body) AS body_chars,"
-            " length(raw) AS raw_bytes FROM versions WHERE article_id = ? ORDER BY id",
+            " length(raw) AS raw_bytes, extractor, hints, derived_from FROM versions WHERE article_id = ? ORDER BY id",
             [article_id],
         )
     )
@@ -84,6 +84,15 @@ def known_articles(db: Database, site: str) -> list[dict[str, Any]]:
             [site],
         )
     )
+
+
+def current_versions(db: Database, site: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each of a site's articles with its current version row (raw page included), one at a time."""
+    articles = list(db.query("SELECT * FROM articles WHERE site = ? AND current_version_id IS NOT NULL", [site]))
+    for article in articles:
+        rows = list(db.query("SELECT * FROM versions WHERE id = ?", [article["current_version_id"]]))
+        if rows:
+            yield article, rows[0]
 
 
 def current_page(db: Database, key: str) -> bytes | None:

@@ -49,7 +49,7 @@ _WORDS = [
 _MODIFIED = "Mon, 05 Jan 2026 08:00:00 GMT"
 
 
-def _paragraphs(seed: int, count: int = 4) -> list[str]:
+def paragraphs(seed: int, count: int = 4) -> list[str]:
     rng = random.Random(seed)
     out = []
     for _ in range(count):
@@ -87,6 +87,7 @@ class FaultSite:
     validators: bool = True
     robots: str = "User-agent: *\nAllow: /\n"
     extra_links: list[str] = field(default_factory=list)
+    delay: float = 0.0  # seconds each article takes to answer
     pages: dict[str, Page] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -94,7 +95,7 @@ class FaultSite:
     def __post_init__(self) -> None:
         for n in range(self.articles):
             self.pages[f"/news/{1000 + n}.html"] = Page(
-                f"Notice {1000 + n} on certification rules", f"2026-01-{1 + n % 28:02d}", _paragraphs(n)
+                f"Notice {1000 + n} on certification rules", f"2026-01-{1 + n % 28:02d}", paragraphs(n)
             )
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
@@ -227,6 +228,7 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
 
         def _article(self, path: str) -> None:
+            time.sleep(site.delay)
             body = site.article(path)
             if not site.validators:
                 self._send(200, body)

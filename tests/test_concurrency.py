@@ -47,3 +47,24 @@ def test_three_sites_crawled_at_once_into_a_fresh_store_lose_nothing(
             )
         assert table_count(db_path, "articles") == sum(ARTICLES.values()), f"round {round_} lost articles"
         assert table_count(db_path, "failures") == 0
+
+
+def test_read_commands_answer_while_a_crawl_holds_the_write_lock(
+    sites: SampleSites, registry: Path, tmp_path: Path
+) -> None:
+    from store import open_db
+
+    from .conftest import Cli
+
+    db_path = tmp_path / "busy.db"
+    cli = Cli(registry, db_path)
+    cli("crawl", "cspress")
+    writer = open_db(db_path)
+    writer.execute("BEGIN IMMEDIATE")  # as a crawl does while it records a page
+    try:
+        for command in (["digest"], ["sites"], ["search", "standard"], ["history", sites.url("/News/107.html")]):
+            result = cli(*command, timeout=20)
+            assert "locked" not in result.stderr
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -68,6 +68,20 @@ def test_markdown_escapes_and_links_only_http(digest) -> None:  # type: ignore[n
     assert "~~old~~**new**" in md
 
 
+def test_a_page_supplied_url_cannot_break_out_of_a_link(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "u.db")
+    sneaky = "https://www.cqc.com.cn/a\"><script>x()</script> (y) 'z'>"
+    at = "2026-01-01T00:00:00.000+00:00"
+    record(db, "cqc-en", _article(sneaky, "T", "Body."), Fetch(at))
+    result = build_digest(db, at, "2026-01-02T00:00:00.000+00:00", "day")
+    md = render(result, "markdown")
+    link = md.split("](<", 1)[1].split(">)", 1)[0]
+    assert not set(link) & set("<>\"' ()\n"), link
+    html = render_html(result)
+    assert "<script>" not in html and '"><' not in html.split("<body>")[1]
+    db.close()
+
+
 def test_json_keeps_the_text_as_data(digest) -> None:  # type: ignore[no-untyped-def]
     result, _ = digest
     data = json.loads(render(result, "json"))

@@ -17,7 +17,8 @@ from twisted.python.failure import Failure
 from common.urls import DEFAULT_TRACKING_PARAMS, clean_url, url_key
 from crawler.config import Site
 from crawler.crawlrun import CrawlRun, settle
-from crawler.extract import EXTRACTOR_VERSION, extract
+from crawler.extract import extract
+from crawler.extract import version as extract_version
 from crawler.integrity import is_unclosed, text_damage, transfer_damage
 from crawler.items import ArticleItem
 from crawler.outcomes import PageOutcome, Verb
@@ -169,7 +170,7 @@ class SiteSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
             key=identity,
             aliases=aliases,
-            extractor=EXTRACTOR_VERSION,
+            extractor=extract_version.EXTRACTOR_VERSION,
             fetched_on=today,
         )
 

@@ -1,0 +1,76 @@
+"""A crawl killed with SIGKILL at any moment leaves a whole store, and the next crawl records
+every article exactly once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from store import open_readonly
+
+from .conftest import REPO, Cli
+from .faults import FaultSite
+
+KILLS = 10
+ARTICLES = 30
+
+
+def _check_whole(db_path: Path) -> dict[str, int]:
+    db = open_readonly(db_path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        per_article = db.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM versions GROUP BY article_id)"
+        ).fetchone()[0]
+        assert per_article in (None, 1), "an unchanged article got a second version"
+        news = db.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM events WHERE kind = 'new' GROUP BY article_id)"
+        )
+        assert news.fetchone()[0] in (None, 1), "an article was announced as new twice"
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("articles", "versions", "events")}
+    finally:
+        db.close()
+
+
+def _publish(site: FaultSite, round_: int) -> None:
+    from .faults import Page, paragraphs
+
+    for n in range(4):
+        number = 2000 + 4 * round_ + n
+        site.pages[f"/news/{number}.html"] = Page(f"Notice {number} on new rules", "2026-02-01", paragraphs(number))
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+    seed = int(time.time())
+    rng = random.Random(seed)
+    with FaultSite(articles=ARTICLES, validators=False, delay=0.2) as site:
+        registry = tmp_path / "faulty.toml"
+        registry.write_text(site.registry(), encoding="utf-8")
+        db_path = tmp_path / "store.db"
+        env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
+        stored = []
+        for round_ in range(KILLS):
+            _publish(site, round_)  # each crawl finds new articles as well as known ones
+            child = subprocess.Popen(
+                [sys.executable, "-m", "newswatch", "crawl", "--quiet"],
+                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(rng.uniform(0.4, 2.4))  # from opening the store to the middle of the writes
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            if db_path.exists():
+                stored.append((_check_whole(db_path)["articles"], len(site.pages)))
+        mid_crawl = [n for n, served in stored if n < served]
+        assert len(mid_crawl) >= KILLS // 2, f"too few kills landed mid-crawl (seed {seed}): {stored}"
+        Cli(registry, db_path)("crawl")
+        counts = _check_whole(db_path)
+        total = len(site.pages)
+        assert counts["articles"] == total and counts["versions"] == total, f"seed {seed}: {counts}"
+        db = open_readonly(db_path)
+        statuses = {r[0] for r in db.execute("SELECT status FROM crawls")}
+        assert "running" not in statuses and "killed" in statuses
