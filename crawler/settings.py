@@ -35,3 +35,6 @@ DOWNLOADER_MIDDLEWARES = {
 # A response bigger than this (after decompression) fails its page; sites set max_download_mb.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+# Worker processes that extract articles off the reactor thread: None = one per core,
+# 0 = extract in the crawl's own process.
+NEWSWATCH_EXTRACT_WORKERS = None

@@ -23,6 +23,7 @@ from crawler.integrity import is_unclosed, text_damage, transfer_damage
 from crawler.items import ArticleItem
 from crawler.outcomes import PageOutcome, Verb
 from crawler.recheck import RecheckPolicy
+from crawler.workers import shared_pool
 from store.queries import current_page, known_articles, known_keys
 
 _MiB = 1024 * 1024
@@ -129,7 +130,7 @@ class SiteSpider(scrapy.Spider):
             elif self.site.is_listing(url):
                 yield response.follow(url, callback=self.parse_listing, errback=self.on_error)
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         """Read a whole article page into an item; anything else is settled with its verb and reason."""
         meta = response.meta
         key, url = meta["article_key"], meta["article_url"]
@@ -142,16 +143,18 @@ class SiteSpider(scrapy.Spider):
         if response.status >= 400:
             self._fail(url, key, response.status, f"HTTP {response.status}")
             return
-        item = self._read(response, key, url)
+        item = await self._read(response, key, url)
         if item is not None:
             yield item
 
-    def _read(self, response: Response, key: str, url: str) -> ArticleItem | None:
+    async def _read(self, response: Response, key: str, url: str) -> ArticleItem | None:
         content_type = _header(response, "Content-Type")
         is_html = "text/plain" not in (content_type or "").lower()
         damage = transfer_damage(response.body, response.flags, is_html)
         today = date.today()
-        article = extract(response.body, response.url, content_type, today=today)
+        workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
+        pool = shared_pool(None if workers in (None, "") else int(workers))
+        article = await pool.run(extract, response.body, response.url, content_type, today)
         damage = damage or text_damage(article) or self._cut_short(key, response.body, is_html)
         if damage:
             self._fail(url, key, response.status, damage)

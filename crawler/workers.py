@@ -1,0 +1,66 @@
+"""Extraction off the reactor thread: a process pool sized to the cores, behind a bounded queue.
+
+Parsing a page costs several times what fetching it does. Run on Twisted's reactor thread,
+it uses one core while the others idle, and a slow page stalls every download (their
+timeouts keep running). The pool runs the pure extraction core in worker processes; the
+reactor only awaits results. At most `max_pending` pages wait for a worker, so a fast site
+cannot pile up pages in memory faster than they are read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ExtractionPool:
+    """Runs pure functions (the extraction core) in worker processes; in-process when workers=0."""
+
+    def __init__(self, workers: int, max_pending: int):
+        self.workers = workers
+        self._slots = asyncio.Semaphore(max_pending)
+        self._executor: ProcessPoolExecutor | None = None
+        if workers > 0:
+            # fork: workers start at once with the parent's modules already imported; they
+            # only run the pure core, never the reactor, threads or sockets they inherit.
+            context = multiprocessing.get_context("fork")
+            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) in a worker process, awaited without blocking the reactor."""
+        if self._executor is None:
+            return fn(*args)
+        async with self._slots:
+            return await asyncio.wrap_future(self._executor.submit(fn, *args))
+
+    def close(self) -> None:
+        """Stop the workers (queued work is dropped: the crawl is over)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+_POOL: ExtractionPool | None = None
+
+
+def shared_pool(workers: int | None = None, max_pending: int = 64) -> ExtractionPool:
+    """The process's one pool (several sites crawled in one process share it); created on first use.
+
+    workers: None means one per core (os.cpu_count()), 0 means extract in this process.
+    """
+    global _POOL
+    if _POOL is None:
+        count = (os.cpu_count() or 1) if workers is None else workers
+        _POOL = ExtractionPool(count, max_pending)
+        atexit.register(_POOL.close)
+        logger.debug("extraction pool: %d worker processes", count)
+    return _POOL
