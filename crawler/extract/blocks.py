@@ -9,6 +9,14 @@ _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
+@dataclass(frozen=True)
+class Link:
+    """A link inside a block: its text and its href as written (relative or absolute)."""
+
+    text: str
+    href: str
+
+
 @dataclass
 class Block:
     """One line of page text with what is known of where it stood."""
@@ -19,6 +27,8 @@ class Block:
     path: tuple[int, ...] = field(default_factory=tuple)  # ids of enclosing block elements
     chrome: bool = False  # inside an element marked as site chrome
     gap_before: bool = False  # a blank line before it (plain-text pages)
+    emphasis: bool = False  # set in bold, a large font or an element named like a title
+    links: tuple[Link, ...] = ()
 
     @property
     def link_density(self) -> float:
