@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 _SPACE = re.compile(r"\s+")
+# Prose: a sentence of some length, or a long line.
+_PROSE_WEIGHT = 60.0
+_PROSE_LONG = 150
+_PROSE_END = re.compile(r"[.!?。！？\"”»）)]\s*$")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
@@ -53,3 +57,11 @@ def clean_text(text: str) -> str:
 def text_weight(text: str) -> float:
     """Length in Latin-equivalent characters: a Chinese, Japanese or Korean character says about as much as 2.5."""
     return len(text) + 1.5 * len(_CJK.findall(text))
+
+
+def is_prose(block: Block) -> bool:
+    """A line of running text: long, or a sentence of some length, and not a row of links."""
+    text = block.text
+    if block.link_density > 0.5:
+        return False
+    return len(text) >= _PROSE_LONG or (text_weight(text) >= _PROSE_WEIGHT and _PROSE_END.search(text) is not None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -20,7 +20,7 @@ from .headline import Evidence
 from .hints import PageHints, SiteProfile, applied_hints, fold, hints_key
 from .html import blocks_of, parse
 from .language import detect_language
-from .layout import Head, find_dateline, head_datelines, plain_head
+from .layout import Head, find_dateline, head_datelines, plain_head, signed_date
 from .meta import Meta, read_meta
 from .text import text_blocks
 from .title import Refs, choose_title, read_refs, ref_segments, template_names, title_segments
@@ -109,11 +109,12 @@ def _extract_plain(text: str, url: str, today: date | None, hints: PageHints | N
     )
     head = plain_head(blocks, evidence)
     title = blocks[head.title_index].text if head.title_index is not None else None
-    paragraphs = [b.text for b in body_blocks(blocks[head.body_start :], title, _site_lines(profile))]
+    kept = body_blocks(blocks[head.body_start :], title, _site_lines(profile))
+    paragraphs = [b.text for b in kept]
     article = Article(
         url=_strip_fragment(url),
         title=title,
-        published=_pick_date([], head, url, today),
+        published=_pick_date([], head, url, today, kept),
         origin=head.dateline.origin if head.dateline else None,
         paragraphs=tuple(paragraphs),
         language=detect_language(" ".join(paragraphs[:5]), None),
@@ -137,7 +138,7 @@ def _extract_html(text: str, url: str, today: date | None, hints: PageHints | No
     article = Article(
         url=canonical_url(url, meta),
         title=title,
-        published=_pick_date(meta.dates, head, url, today),
+        published=_pick_date(meta.dates, head, url, today, kept),
         origin=head.dateline.origin if head.dateline else None,
         paragraphs=tuple(paragraphs),
         language=detect_language(" ".join(paragraphs[:5]), meta.language),
@@ -231,8 +232,13 @@ def _is_lead(text: str) -> bool:
     return len(text) >= _LEAD_CHARS
 
 
-def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) -> date | None:
-    """Metadata first, then the page's date line, then the URL; far from the URL's date is doubted."""
+def _pick_date(
+    meta_dates: list[str], head: Head, url: str, today: date | None, body: Sequence[Block] = ()
+) -> date | None:
+    """Metadata first, then the page's date line, then the URL, then a notice's signed date.
+
+    A date far from the URL's date is doubted, and one after `today` is not believed.
+    """
     url_date = date_from_url(url)
     if url_date and today and url_date > today + timedelta(days=1):
         url_date = None
@@ -244,6 +250,10 @@ def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) 
             continue
         if url_date is None or abs(candidate - url_date) <= _URL_DATE_TOLERANCE:
             return candidate
+    if url_date is None:
+        signed = signed_date(body)
+        if signed is not None and (today is None or signed <= today + timedelta(days=1)):
+            return signed
     return url_date
 
 

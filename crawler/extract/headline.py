@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .blocks import Block
+from .blocks import Block, is_prose
 from .chrome import BOX_HEADINGS, is_breadcrumb, is_chrome_line
 from .hints import fold, link_names
 
@@ -37,6 +37,7 @@ _LONG_LINE = 150
 # Points for each kind of evidence; a line needs this many to be taken as the headline.
 _LINKED, _FULL_REF, _SEGMENT_REF, _ABOVE_DATE, _H1, _HEADING, _EMPHASIS, _OPENS = 4, 3, 2, 3, 2, 1, 1, 1
 THRESHOLD = 3
+WEAK_THRESHOLD = 2
 
 
 @dataclass(frozen=True)
@@ -77,21 +78,30 @@ def score(blocks: Sequence[Block], i: int, evidence: Evidence) -> int:
     points += _H1 if block.tag == "h1" else _HEADING if block.tag in {"h2", "h3"} else 0
     if block.emphasis and block.tag != "h1":
         points += _EMPHASIS
-    if evidence.container_start is not None and evidence.container_start - 2 <= i <= evidence.container_start:
+    if evidence.container_start is not None and evidence.container_start - 1 <= i <= evidence.container_start:
         points += _OPENS
     if _SENTENCE_END.search(block.text) or len(block.text) > _LONG_LINE or block.link_density > 0.5:
         points -= 3  # a paragraph, a salutation ("Dear customers,") or a link to elsewhere
     return points
 
 
+def below_text(blocks: Sequence[Block], i: int, evidence: Evidence) -> bool:
+    """True for a line under the article's running text: a signature, never the headline."""
+    start = evidence.container_start
+    return start is not None and start < i and any(is_prose(b) for b in blocks[start:i] if not b.chrome)
+
+
 def best_line(blocks: Sequence[Block], evidence: Evidence, minimum: int = THRESHOLD) -> int | None:
     """The line with most evidence (the earlier on a tie), if it has at least `minimum` points."""
-    best: tuple[int, int] | None = None
+    best: tuple[tuple[int, bool], int] | None = None
     for i, block in enumerate(blocks[:_TITLE_SCAN]):
         if i in evidence.datelines or not usable(block, evidence, allow_chrome=block.tag == "h1"):
             continue
-        points = score(blocks, i, evidence)
-        if points >= minimum and (best is None or points > best[0]):
+        if below_text(blocks, i, evidence):
+            continue
+        # On a tie the line over the date line wins, else the earlier one.
+        points = (score(blocks, i, evidence), above_date(i, evidence))
+        if points[0] >= minimum and (best is None or points > best[0]):
             best = (points, i)
     return best[1] if best else None
 
@@ -116,7 +126,9 @@ def segment_line(blocks: Sequence[Block], evidence: Evidence) -> int | None:
     best: tuple[int, int] | None = None
     for i, block in enumerate(blocks[:_TITLE_SCAN]):
         rank = wanted.get(fold(block.text))
-        if rank is not None and (best is None or rank < best[0]) and usable(block, evidence):
+        if rank is None or (best is not None and rank >= best[0]) or not usable(block, evidence):
+            continue
+        if not below_text(blocks, i, evidence):
             best = (rank, i)
     return best[1] if best else None
 

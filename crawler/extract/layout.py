@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from .blocks import Block, text_weight
+from .blocks import Block, is_prose
 from .chrome import BOX_HEADINGS, is_breadcrumb, is_chrome_line
 from .dates import DateLine, find_date, parse_date_line
 from .headline import Evidence, linked_line, usable
@@ -15,12 +15,10 @@ from .headline import Evidence, linked_line, usable
 _DATELINE_AFTER = 4
 _DATELINE_BEFORE = 2
 _TOP = 200
-# Prose: a sentence of some length, or a long line.
-_PROSE_WEIGHT = 60.0
-_PROSE_LONG = 150
-_PROSE_END = re.compile(r"[.!?。！？\"”»）)]\s*$")
 # A signed date closes the text: no prose follows it within this many blocks.
 _SIGNED_TAIL = 12
+# A signed date is among the last lines of the text (an attachment list may follow it).
+_SIGNED_LINES = 4
 
 
 @dataclass(frozen=True)
@@ -36,14 +34,6 @@ class Head:
         """Index of the first block after the title and date line."""
         marks = [i for i in (self.title_index, self.dateline_index) if i is not None]
         return max(marks) + 1 if marks else 0
-
-
-def is_prose(block: Block) -> bool:
-    """A line of running text: long, or a sentence of some length, and not a row of links."""
-    text = block.text
-    if block.link_density > 0.5:
-        return False
-    return len(text) >= _PROSE_LONG or (text_weight(text) >= _PROSE_WEIGHT and _PROSE_END.search(text) is not None)
 
 
 def is_signed_date(blocks: Sequence[Block], i: int, since: int = 0) -> bool:
@@ -68,6 +58,15 @@ def head_datelines(blocks: Sequence[Block]) -> dict[int, DateLine]:
         if dated and not (dated.bare and is_signed_date(blocks, i)):
             found[i] = dated
     return found
+
+
+def signed_date(body: Sequence[Block]) -> date | None:
+    """The date a notice is signed with, among the last lines of its body."""
+    for i in range(len(body) - 1, max(-1, len(body) - 1 - _SIGNED_LINES), -1):
+        dated = parse_date_line(body[i].text)
+        if dated is not None and dated.bare and is_signed_date(body, i):
+            return dated.published
+    return None
 
 
 def find_dateline(blocks: Sequence[Block], title_index: int | None, limit: int = 12) -> tuple[int, DateLine] | None:

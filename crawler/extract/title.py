@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .blocks import Block
-from .headline import GENERIC_TITLES, Evidence, above_date, best_line, linked_line, segment_line, usable
+from .headline import GENERIC_TITLES, WEAK_THRESHOLD, Evidence, above_date, best_line, linked_line, segment_line, usable
 from .hints import fold
 from .meta import Meta
 
@@ -144,6 +144,10 @@ def _visible_title(
         return blocks[best].text, best
     for i, block in headings:
         return block.text, i
+    # Weaker evidence: an emphasised line opening the article, a heading over it.
+    weak = best_line(blocks, evidence, minimum=WEAK_THRESHOLD)
+    if weak is not None:
+        return blocks[weak].text, weak
     for level in ("h2", "h3"):
         for i, block in enumerate(blocks[:_TITLE_SCAN]):
             if block.tag == level and usable(block, evidence):
