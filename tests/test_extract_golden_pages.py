@@ -16,8 +16,16 @@ from typing import Any
 
 import pytest
 
-from crawler.extract import Article, PageHints, SitePage, applied_hints, build_profile, extract, extract_keyed
-from crawler.extract.hints import hints_key
+from crawler.extract import (
+    Article,
+    PageHints,
+    SitePage,
+    build_profile,
+    extract,
+    extract_keyed,
+    hints_for_page,
+    hints_key,
+)
 
 PAGES = Path(__file__).parent / "golden" / "pages"
 CASES = sorted(PAGES.glob("*/*.html"))
@@ -76,26 +84,18 @@ HINTED = [p for p in CASES if p.with_suffix(".hints.json").exists()]
 
 @pytest.mark.parametrize("page", HINTED, ids=[f"{p.parent.name}/{p.stem}" for p in HINTED])
 def test_applied_hints_extract_the_same(page: Path) -> None:
-    """What applied_hints leaves out cannot change the article; its key is the one extract_keyed gives."""
+    """What hints_for_page leaves out cannot change the article; its key is the one extract_keyed gives."""
     expected = expected_of(page)
     hints = hints_of(page)
     article, key = extract_keyed(page.read_bytes(), expected["url"], hints=hints)
-    assert key and key == hints_key(applied_hints_for(page, hints))
-    narrowed = extract(page.read_bytes(), expected["url"], hints=applied_hints_for(page, hints))
-    assert narrowed == article
+    narrowed = hints_for_page(page.read_bytes(), expected["url"], hints=hints)
+    assert narrowed is not None and key == hints_key(narrowed)
+    assert extract_keyed(page.read_bytes(), expected["url"], hints=narrowed) == (article, key)
 
 
-def applied_hints_for(page: Path, hints: PageHints | None) -> PageHints | None:
-    """The hints narrowed by the page's own texts (what extract_keyed does internally)."""
-    from crawler.extract.core import page_text
-    from crawler.extract.html import blocks_of, parse
-    from crawler.extract.meta import read_meta
-    from crawler.extract.title import title_segments
-
-    text = page_text(page.read_bytes())
-    assert text is not None
-    soup = parse(text)
-    meta = read_meta(soup)
-    titles = [t for t in [meta.title_tag, *meta.headlines] if t]
-    texts = [b.text for b in blocks_of(soup.body or soup)] + titles + title_segments(titles)
-    return applied_hints(hints, texts + ([meta.site_name] if meta.site_name else []))
+@pytest.mark.parametrize("page", HINTED, ids=[f"{p.parent.name}/{p.stem}" for p in HINTED])
+def test_without_hints_the_site_wide_box_leaks(page: Path) -> None:
+    """The hinted pages are those the profile is needed for: alone, a site-wide box reaches the body."""
+    expected = expected_of(page)
+    alone = extract(page.read_bytes(), expected["url"])
+    assert [p for p in alone.paragraphs if p not in expected["paragraphs"]]

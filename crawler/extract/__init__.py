@@ -3,7 +3,7 @@
 from common.article import Attachment
 
 from .article import Article
-from .core import extract, extract_keyed
+from .core import extract, extract_keyed, hints_for_page
 from .hints import PageHints, SiteProfile, applied_hints, hints_key
 from .profile import ProfileBuilder, SitePage, build_profile, page_title
 from .version import EXTRACTOR_VERSION
@@ -20,6 +20,7 @@ __all__ = [
     "build_profile",
     "extract",
     "extract_keyed",
+    "hints_for_page",
     "hints_key",
     "page_title",
 ]

@@ -73,6 +73,19 @@ def extract_keyed(
     return _extract_html(text, url, today, hints)
 
 
+def hints_for_page(
+    page: bytes | str, url: str, content_type: str | None = None, hints: PageHints | None = None
+) -> PageHints | None:
+    """The part of the hints that applies to this page: what `extract_keyed` keys the article on."""
+    text = page_text(page, content_type)
+    if text is None or not hints:
+        return None
+    if is_plain_page(text, content_type):
+        return applied_hints(hints, [b.text for b in text_blocks(text)])
+    soup = parse(text)
+    return applied_hints(hints, _page_texts(blocks_of(soup.body or soup), read_meta(soup)))
+
+
 def page_text(page: bytes | str, content_type: str | None = None) -> str | None:
     """The page decoded to text, or None for bytes that are no text at all."""
     text = page if isinstance(page, str) else decode(page, content_type)

@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .blocks import clean_text
+from .blocks import clean_text, text_weight
 
 # A listing link shortened with an ellipsis still names the page by its first characters.
 _ELLIPSIS = ("...", "…", "..")
-_MIN_PREFIX = 6
+# ...if that start says enough to name one page ("Notice on..." does not).
+_MIN_PREFIX_WEIGHT = 16.0
 
 
 def fold(text: str) -> str:
@@ -90,7 +91,7 @@ def link_names(link_text: str, line: str) -> bool:
     for mark in _ELLIPSIS:
         if link.endswith(mark):
             stem = link[: -len(mark)].rstrip()
-            return len(stem) >= _MIN_PREFIX and text.startswith(stem)
+            return text_weight(stem) >= _MIN_PREFIX_WEIGHT and text.startswith(stem)
     return False
 
 
