@@ -20,6 +20,8 @@ TITLE_SEPARATORS = re.compile(
 _MAX_TITLE = 300
 _MIN_SEGMENT = 4
 _TITLE_SCAN = 200
+# How far after a navigation <h1> the article's own heading may stand, in blocks.
+_SHOWN_AFTER = 4
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,13 @@ def choose_title(blocks: Sequence[Block], meta: Meta, refs: Refs, evidence: Evid
         return blocks[linked].text, linked
     # An <h1> that is a metadata headline word for word is the headline, even inside a
     # chrome-named element.
-    headings = [(i, b) for i, b in enumerate(blocks) if b.tag == "h1" and usable(b, evidence, allow_chrome=True)]
+    headings = [
+        _shown_heading(blocks, i, evidence)
+        for i, b in enumerate(blocks)
+        if b.tag == "h1" and usable(b, evidence, allow_chrome=True)
+    ]
     for i, block in headings:
-        if block.text in meta.headlines:
+        if blocks[i].text in meta.headlines or block.text in meta.headlines:
             return block.text, i
     # The article's structured headline is what its editors titled it; SEO and social
     # titles (og:, twitter:) and <h1>s with a kicker glued on differ more often.
@@ -126,6 +132,26 @@ def choose_title(blocks: Sequence[Block], meta: Meta, refs: Refs, evidence: Evid
         if any(low in ref or ref in low for ref in folded_refs):
             return block.text, i
     return _visible_title(blocks, refs, evidence, headings)
+
+
+def _shown_heading(blocks: Sequence[Block], i: int, evidence: Evidence) -> tuple[int, Block]:
+    """The heading a reader sees for the <h1> at i.
+
+    An <h1> inside a breadcrumb or other chrome is the page's name in its navigation; when
+    a heading outside the chrome opens the article right after it and says other words,
+    that heading is the one shown as the headline.
+    """
+    if not blocks[i].chrome:
+        return i, blocks[i]
+    for j in range(i + 1, min(len(blocks), i + 1 + _SHOWN_AFTER)):
+        block = blocks[j]
+        if not block.chrome and block.tag in {"h1", "h2"} and usable(block, evidence):
+            return (j, block) if _words(block.text) != _words(blocks[i].text) else (i, blocks[i])
+    return i, blocks[i]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
 
 
 def _visible_title(
