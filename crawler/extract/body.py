@@ -11,6 +11,7 @@ from .blocks import Block
 from .chrome import BOX_HEADINGS, is_chrome_line
 from .dates import find_date, parse_date_line
 from .hints import fold
+from .layout import Head
 
 # A body paragraph is mostly words, not links: above this share of link text it is navigation.
 _MAX_LINK_DENSITY = 0.5
@@ -20,6 +21,57 @@ _SENTENCE_END = re.compile(r"[.!?。！？\"”»]\s*$")
 _SALUTATION = re.compile(r"[,:：，]$")
 _SHORT = 60
 _SIGNATURE_LINES = 3
+_LEAD_CHARS = 60
+# Attachments listed in their own box just after the article text still belong to it.
+_ATTACHMENT_TAIL = 6
+_ATTACHMENT_LABEL = re.compile(
+    r"^(?:附件|相关附件|附件下载|attachments?|annex(?:es)?|downloads?)\s*\d*\s*[:：]?$", re.I
+)
+
+
+def article_blocks(blocks: list[Block], members: list[bool], head: Head) -> list[Block]:
+    """The article's blocks (its container and strong siblings) after its title and date line."""
+    inside = [i for i, member in enumerate(members) if member]
+    if not inside:
+        return []
+    start = inside[0]
+    head_end = start
+    if head.title_index is not None or head.dateline_index is not None:
+        head_end = head.body_start
+        if not start <= head_end <= inside[-1] + 1:
+            head_end = start
+        elif head.title_index is not None and start <= head.title_index:
+            start = head.title_index + 1
+        else:
+            start = head_end
+    # Between the headline and the date line only a lead paragraph is article text;
+    # bylines, kickers and reading times are not.
+    chosen = [
+        i
+        for i in inside
+        if i >= head_end or (start <= i < head_end and i != head.dateline_index and _is_lead(blocks[i].text))
+    ]
+    return [blocks[i] for i in chosen + _attachment_tail(blocks, inside[-1])]
+
+
+def _attachment_tail(blocks: list[Block], last: int) -> list[int]:
+    """Blocks just after the article that list its attachments (a box of their own)."""
+    tail: list[int] = []
+    for i in range(last + 1, min(len(blocks), last + 1 + _ATTACHMENT_TAIL)):
+        block = blocks[i]
+        if block.chrome:
+            break
+        if document_links(block) or _ATTACHMENT_LABEL.match(block.text):
+            tail.append(i)
+        else:
+            break
+    while tail and not document_links(blocks[tail[-1]]):
+        tail.pop()  # a label with nothing under it
+    return tail
+
+
+def _is_lead(text: str) -> bool:
+    return len(text) >= _LEAD_CHARS
 
 
 def _too_linked(block: Block) -> bool:

@@ -10,9 +10,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from common.urls import is_plain_http_url, same_site
 
 from .article import Article
-from .attachments import attachments_of, document_links
+from .attachments import attachments_of
 from .blocks import Block
-from .body import body_blocks
+from .body import article_blocks, body_blocks
 from .container import article_members, best_container
 from .dates import DateLine, date_from_url, parse_meta_date
 from .decode import decode
@@ -26,15 +26,9 @@ from .text import text_blocks
 from .title import Refs, choose_title, read_refs, ref_segments, template_names, title_segments
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
-_LEAD_CHARS = 60
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 # Metadata and page dates further than this from the URL's own date are not believed.
 _URL_DATE_TOLERANCE = timedelta(days=7)
-# Attachments listed in their own box just after the article text still belong to it.
-_ATTACHMENT_TAIL = 6
-_ATTACHMENT_LABEL = re.compile(
-    r"^(?:附件|相关附件|附件下载|attachments?|annex(?:es)?|downloads?)\s*\d*\s*[:：]?$", re.I
-)
 
 
 def extract(
@@ -146,7 +140,7 @@ def _extract_html(text: str, url: str, today: date | None, hints: PageHints | No
     title, title_index = choose_title(blocks, meta, refs, evidence)
     dated = find_dateline(blocks, title_index)
     head = Head(title_index, dated[0] if dated else None, dated[1] if dated else None)
-    kept = body_blocks(_article_blocks(blocks, members, head), title, _site_lines(profile))
+    kept = body_blocks(article_blocks(blocks, members, head), title, _site_lines(profile))
     paragraphs = [b.text for b in kept]
     article = Article(
         url=canonical_url(url, meta),
@@ -198,51 +192,6 @@ def _site_names(profile: SiteProfile | None, meta: Meta | None, datelines: Itera
 
 def _site_lines(profile: SiteProfile | None) -> frozenset[str]:
     return frozenset(fold(line) for line in profile.repeated_lines) if profile else frozenset()
-
-
-def _article_blocks(blocks: list[Block], members: list[bool], head: Head) -> list[Block]:
-    """The article's blocks (its container and strong siblings) after its title and date line."""
-    inside = [i for i, member in enumerate(members) if member]
-    if not inside:
-        return []
-    start = inside[0]
-    head_end = start
-    if head.title_index is not None or head.dateline_index is not None:
-        head_end = head.body_start
-        if not start <= head_end <= inside[-1] + 1:
-            head_end = start
-        elif head.title_index is not None and start <= head.title_index:
-            start = head.title_index + 1
-        else:
-            start = head_end
-    # Between the headline and the date line only a lead paragraph is article text;
-    # bylines, kickers and reading times are not.
-    chosen = [
-        i
-        for i in inside
-        if i >= head_end or (start <= i < head_end and i != head.dateline_index and _is_lead(blocks[i].text))
-    ]
-    return [blocks[i] for i in chosen + _attachment_tail(blocks, inside[-1])]
-
-
-def _attachment_tail(blocks: list[Block], last: int) -> list[int]:
-    """Blocks just after the article that list its attachments (a box of their own)."""
-    tail: list[int] = []
-    for i in range(last + 1, min(len(blocks), last + 1 + _ATTACHMENT_TAIL)):
-        block = blocks[i]
-        if block.chrome:
-            break
-        if document_links(block) or _ATTACHMENT_LABEL.match(block.text):
-            tail.append(i)
-        else:
-            break
-    while tail and not document_links(blocks[tail[-1]]):
-        tail.pop()  # a label with nothing under it
-    return tail
-
-
-def _is_lead(text: str) -> bool:
-    return len(text) >= _LEAD_CHARS
 
 
 def _pick_date(
