@@ -16,7 +16,7 @@ from .body import article_blocks, body_blocks
 from .container import article_members, best_container
 from .dates import DateLine, date_from_url, parse_meta_date
 from .decode import decode
-from .headline import Evidence
+from .headline import Evidence, text_start
 from .hints import PageHints, SiteProfile, applied_hints, fold, hints_key
 from .html import blocks_of, parse
 from .language import detect_language
@@ -166,6 +166,7 @@ def _title_evidence(
     datelines = head_datelines(blocks)
     profile = hints.profile if hints else None
     names = _site_names(profile, meta, datelines.values())
+    start = next((i for i, member in enumerate(members) if member), None)
     refs = read_refs(meta, names, url)
     evidence = Evidence(
         refs=tuple(fold(r) for r in refs.all),
@@ -173,7 +174,8 @@ def _title_evidence(
         link_texts=hints.link_texts if hints else (),
         not_headlines=names,
         datelines=frozenset(datelines),
-        container_start=next((i for i, member in enumerate(members) if member), None),
+        container_start=start,
+        text_start=text_start(blocks, start),
     )
     return evidence, refs
 

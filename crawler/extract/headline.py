@@ -50,6 +50,7 @@ class Evidence:
     not_headlines: frozenset[str] = frozenset()  # site names, shared titles, site-wide lines (folded)
     datelines: frozenset[int] = frozenset()  # blocks that are the page's date line(s)
     container_start: int | None = None  # first block of the article's container
+    text_start: int | None = None  # first line of the article's running text
 
 
 def usable(block: Block, evidence: Evidence, allow_chrome: bool = False) -> bool:
@@ -85,21 +86,29 @@ def score(blocks: Sequence[Block], i: int, evidence: Evidence) -> int:
     return points
 
 
-def below_text(blocks: Sequence[Block], i: int, evidence: Evidence) -> bool:
+def text_start(blocks: Sequence[Block], container_start: int | None) -> int | None:
+    """Index of the article's first line of running text."""
+    if container_start is None:
+        return None
+    return next((i for i in range(container_start, len(blocks)) if is_prose(blocks[i]) and not blocks[i].chrome), None)
+
+
+def below_text(i: int, evidence: Evidence) -> bool:
     """True for a line under the article's running text: a signature, never the headline."""
-    start = evidence.container_start
-    return start is not None and start < i and any(is_prose(b) for b in blocks[start:i] if not b.chrome)
+    return evidence.text_start is not None and i > evidence.text_start
 
 
 def best_line(blocks: Sequence[Block], evidence: Evidence, minimum: int = THRESHOLD) -> int | None:
-    """The line with most evidence (the earlier on a tie), if it has at least `minimum` points."""
+    """The line with most evidence, if it has at least `minimum` points.
+
+    On a tie the line over the date line wins, else the earlier one.
+    """
     best: tuple[tuple[int, bool], int] | None = None
     for i, block in enumerate(blocks[:_TITLE_SCAN]):
         if i in evidence.datelines or not usable(block, evidence, allow_chrome=block.tag == "h1"):
             continue
-        if below_text(blocks, i, evidence):
+        if below_text(i, evidence):
             continue
-        # On a tie the line over the date line wins, else the earlier one.
         points = (score(blocks, i, evidence), above_date(i, evidence))
         if points[0] >= minimum and (best is None or points > best[0]):
             best = (points, i)
@@ -128,7 +137,7 @@ def segment_line(blocks: Sequence[Block], evidence: Evidence) -> int | None:
         rank = wanted.get(fold(block.text))
         if rank is None or (best is not None and rank >= best[0]) or not usable(block, evidence):
             continue
-        if not below_text(blocks, i, evidence):
+        if not below_text(i, evidence):
             best = (rank, i)
     return best[1] if best else None
 
