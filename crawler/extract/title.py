@@ -113,13 +113,15 @@ def choose_title(blocks: Sequence[Block], meta: Meta, refs: Refs, evidence: Evid
         return blocks[linked].text, linked
     # An <h1> that is a metadata headline word for word is the headline, even inside a
     # chrome-named element.
+    # (A navigation <h1> agreeing with og:title says nothing of the heading shown instead.)
     headings = [
         _shown_heading(blocks, i, evidence)
         for i, b in enumerate(blocks)
         if b.tag == "h1" and usable(b, evidence, allow_chrome=True)
     ]
+    named = {h for h in meta.headlines if fold(h) not in evidence.not_headlines and fold(h) not in GENERIC_TITLES}
     for i, block in headings:
-        if blocks[i].text in meta.headlines or block.text in meta.headlines:
+        if block.text in named:
             return block.text, i
     # The article's structured headline is what its editors titled it; SEO and social
     # titles (og:, twitter:) and <h1>s with a kicker glued on differ more often.
@@ -168,8 +170,8 @@ def _visible_title(
         return refs.meta[0], _index_of(blocks, refs.meta[0])
     if best is not None:
         return blocks[best].text, best
-    for i, block in headings:
-        return block.text, i
+    if headings:
+        return headings[0][1].text, headings[0][0]
     # Weaker evidence: an emphasised line opening the article, a heading over it.
     weak = best_line(blocks, evidence, minimum=WEAK_THRESHOLD)
     if weak is not None:
