@@ -25,7 +25,7 @@ def block_score(block: Block) -> float:
     if block.chrome:
         return max(-weight, -_PENALTY_CAP)
     # An attachment line ("附件1：<a>….pdf</a>") is all link, and article text all the same.
-    link = 0.0 if document_links(block) else weight * block.link_density
+    link = 0.0 if block.links and document_links(block) else weight * block.link_density
     return max(weight - 3 * link - _BLOCK_COST, -_PENALTY_CAP)
 
 

@@ -130,7 +130,7 @@ class _Flattener:
                     link_chars=min(self.link_chars, len(text)),
                     path=tuple(id(el) for el in self.path),
                     chrome=bool(self.chrome),
-                    emphasis=self.emphasis_chars >= 0.8 * len("".join(text.split())),
+                    emphasis=self.emphasis_chars > 0 and self.emphasis_chars >= 0.8 * len(text.replace(" ", "")),
                     links=tuple(self.links),
                 )
             )

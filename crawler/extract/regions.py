@@ -65,14 +65,18 @@ def is_emphasis_element(tag: Tag) -> bool:
     if tag.name in _EMPHASIS_TAGS:
         return True
     attrs = tag.attrs
+    if not attrs:
+        return False
     size = attrs.get("size") if tag.name == "font" else None
     if isinstance(size, str) and size.strip().lstrip("+").isdigit() and int(size.strip().lstrip("+")) >= 4:
         return True
     style = attrs.get("style")
     if isinstance(style, str) and _EMPHASIS_STYLE.search(style):
         return True
-    names = f"{attrs.get('id') or ''} {attrs.get('class') or ''}"
-    return len(names) > 1 and _TITLE_NAME.search(names) is not None
+    names = attrs.get("class") or attrs.get("id")
+    if names and not isinstance(names, str):
+        names = " ".join(names)
+    return bool(names) and _TITLE_NAME.search(f"{attrs.get('id') or ''} {names}") is not None
 
 
 def mark_teaser_articles(blocks: list[Block], articles: set[int]) -> None:
