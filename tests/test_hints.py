@@ -154,3 +154,30 @@ def test_the_notice_signature_stays_when_the_profile_knows_it() -> None:
     assert article.paragraphs[0] == "Dear customers,"
     assert article.paragraphs[-2:] == ("China Quality Certification Centre", "August 1, 2024")
     assert not any("Hotline" in p for p in article.paragraphs)
+
+
+def plain_page(n: int) -> str:
+    return "\n".join(
+        [
+            "China Standardization",
+            f"Headline {n} of the plain page",
+            f"China Standardization 2023-0{n}-0{n}",
+            "",
+            f"Paragraph {n} tells what the committee decided about the new standards for household appliances.",
+            "",
+            "Subscribe to China Standardization magazine: +86-10-68523946",
+            "",
+            "Home Page",
+        ]
+    )
+
+
+def test_plain_text_pages_use_the_profile_too() -> None:
+    pages = [SitePage(plain_page(n), f"https://www.cspress.cn/News/{n}.html", "text/plain") for n in range(1, 5)]
+    profile = build_profile(pages)
+    assert "subscribe to china standardization magazine: +86-10-68523946" in profile.repeated_lines
+    url = "https://www.cspress.cn/News/2.html"
+    alone = extract(plain_page(2), url, "text/plain")
+    hinted = extract(plain_page(2), url, "text/plain", hints=PageHints(profile=profile))
+    assert alone.title == hinted.title == "Headline 2 of the plain page"
+    assert len(alone.paragraphs) == 2 and len(hinted.paragraphs) == 1

@@ -34,6 +34,7 @@ class Refs:
 
     @property
     def all(self) -> tuple[str, ...]:
+        """The social/structured headlines, then the <title>'s."""
         return (*self.meta, *self.title)
 
 
