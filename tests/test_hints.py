@@ -63,7 +63,7 @@ def test_profile_is_the_same_in_any_order_and_bounded() -> None:
     builder = ProfileBuilder(sample_size=10)
     for page in shuffled:
         builder.add(page.page, page.url)
-    assert len(builder._sample) == 10
+    assert builder.sampled == 10
     assert builder.profile() == build_profile(pages, sample_size=10)
 
 

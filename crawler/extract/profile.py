@@ -70,6 +70,11 @@ class ProfileBuilder:
             worst = max(self._sample, key=lambda k: self._sample[k].rank)
             del self._sample[worst]
 
+    @property
+    def sampled(self) -> int:
+        """How many pages the profile is read from (at most `sample_size`)."""
+        return len(self._sample)
+
     def add_listing_title(self, title: str) -> None:
         """A listing page's <title> names the site (or a section of it): never a headline."""
         for name in [title, *title_segments([title])]:
