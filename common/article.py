@@ -8,6 +8,18 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A document the article links to (a rules PDF, a form): its link text and absolute URL."""
+
+    text: str
+    url: str
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-ready dict."""
+        return {"text": self.text, "url": self.url}
+
+
+@dataclass(frozen=True)
 class Article:
     """The fields of one news article, as read from one page."""
 
@@ -17,6 +29,7 @@ class Article:
     origin: str | None = None
     paragraphs: tuple[str, ...] = field(default_factory=tuple)
     language: str | None = None
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
 
     @property
     def body(self) -> str:
@@ -37,4 +50,5 @@ class Article:
             "origin": self.origin,
             "language": self.language,
             "body": self.body,
+            "attachments": [attachment.to_dict() for attachment in self.attachments],
         }

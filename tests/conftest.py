@@ -16,6 +16,21 @@ from store import open_db
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen",
+        action="store_true",
+        default=False,
+        help="rewrite the expected JSON of the golden pages from the extractor's output (review the diff!)",
+    )
+
+
+@pytest.fixture
+def regen(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite golden expectations."""
+    return bool(request.config.getoption("--regen"))
+
+
 @pytest.fixture
 def sites() -> Iterator[SampleSites]:
     """Fresh sample sites, served for one test."""

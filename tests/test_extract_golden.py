@@ -1,7 +1,8 @@
-"""Golden tests: the five seed texts and every sample-site page parse exactly right.
+"""Golden tests: the seed texts and every sample-site page parse exactly right.
 
-The expected fields of the seeds (tests/golden/seeds/*.json) were written from the seed
-texts by hand; the sample pages are checked against the data the sample sites render.
+The expected fields of the seeds (tests/golden/seeds/*.json: the five real renderings and
+plain-text notices written after them) were written by hand; the sample pages are checked
+against the data the sample sites render. HTML golden pages: test_extract_golden_pages.py.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def test_seed_text_parses_exactly(seed: Path) -> None:
     assert list(article.paragraphs) == expected["paragraphs"]
     assert article.language == expected["language"]
     assert article.body == "\n\n".join(expected["paragraphs"])
+    assert [a.to_dict() for a in article.attachments] == expected.get("attachments", [])
 
 
 def _sample_pages() -> list[tuple[str, dict]]:

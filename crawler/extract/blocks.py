@@ -6,7 +6,19 @@ import re
 from dataclasses import dataclass, field
 
 _SPACE = re.compile(r"\s+")
+# Prose: a sentence of some length, or a long line.
+_PROSE_WEIGHT = 60.0
+_PROSE_LONG = 150
+_PROSE_END = re.compile(r"[.!?。！？\"”»）)]\s*$")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link inside a block: its text and its href as written (relative or absolute)."""
+
+    text: str
+    href: str
 
 
 @dataclass
@@ -19,6 +31,8 @@ class Block:
     path: tuple[int, ...] = field(default_factory=tuple)  # ids of enclosing block elements
     chrome: bool = False  # inside an element marked as site chrome
     gap_before: bool = False  # a blank line before it (plain-text pages)
+    emphasis: bool = False  # set in bold, a large font or an element named like a title
+    links: tuple[Link, ...] = ()
 
     @property
     def link_density(self) -> float:
@@ -43,3 +57,11 @@ def clean_text(text: str) -> str:
 def text_weight(text: str) -> float:
     """Length in Latin-equivalent characters: a Chinese, Japanese or Korean character says about as much as 2.5."""
     return len(text) + 1.5 * len(_CJK.findall(text))
+
+
+def is_prose(block: Block) -> bool:
+    """A line of running text: long, or a sentence of some length, and not a row of links."""
+    text = block.text
+    if block.link_density > 0.5:
+        return False
+    return len(text) >= _PROSE_LONG or (text_weight(text) >= _PROSE_WEIGHT and _PROSE_END.search(text) is not None)

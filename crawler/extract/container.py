@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .attachments import document_links
 from .blocks import Block, text_weight
 
 # A block must say more than this much before it counts for its container.
@@ -23,7 +24,8 @@ def block_score(block: Block) -> float:
     weight = text_weight(block.text)
     if block.chrome:
         return max(-weight, -_PENALTY_CAP)
-    link = weight * block.link_density
+    # An attachment line ("附件1：<a>….pdf</a>") is all link, and article text all the same.
+    link = 0.0 if block.links and document_links(block) else weight * block.link_density
     return max(weight - 3 * link - _BLOCK_COST, -_PENALTY_CAP)
 
 

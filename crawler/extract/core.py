@@ -3,53 +3,96 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from common.urls import is_plain_http_url, same_site
 
 from .article import Article
+from .attachments import attachments_of
 from .blocks import Block
+from .body import article_blocks, body_blocks
 from .container import article_members, best_container
-from .dates import date_from_url, parse_meta_date
+from .dates import DateLine, date_from_url, parse_meta_date
 from .decode import decode
+from .headline import Evidence, text_start
+from .hints import PageHints, SiteProfile, applied_hints, fold, hints_key
 from .html import blocks_of, parse
 from .language import detect_language
-from .layout import Head, body_paragraphs, find_dateline
+from .layout import Head, find_dateline, head_datelines, plain_head, signed_date
 from .meta import Meta, read_meta
-from .text import read_plain
-from .title import choose_title
+from .text import text_blocks
+from .title import Refs, choose_title, read_refs, ref_segments, template_names, title_segments
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
-_LEAD_CHARS = 60
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 # Metadata and page dates further than this from the URL's own date are not believed.
 _URL_DATE_TOLERANCE = timedelta(days=7)
 
 
-def extract(page: bytes | str, url: str, content_type: str | None = None, today: date | None = None) -> Article:
+def extract(
+    page: bytes | str,
+    url: str,
+    content_type: str | None = None,
+    today: date | None = None,
+    hints: PageHints | None = None,
+) -> Article:
     """Read one page into an Article; a page with no article gives an empty body.
 
     today, when given, is the day the page was fetched: a publication date after it is
-    not believed (the core itself reads no clock).
+    not believed (the core itself reads no clock). hints carry what the site says about
+    the page (listing link texts, the site profile); without them the page alone decides.
     """
+    return extract_keyed(page, url, content_type, today, hints)[0]
+
+
+def extract_keyed(
+    page: bytes | str,
+    url: str,
+    content_type: str | None = None,
+    today: date | None = None,
+    hints: PageHints | None = None,
+) -> tuple[Article, str]:
+    """The Article and the `hints_key` of the part of the hints that applied to this page.
+
+    Two extractions of the same page with the same extractor version and the same key give
+    the same Article, so a store compares like with like.
+    """
+    text = page_text(page, content_type)
+    if text is None:
+        return Article(url=_strip_fragment(url)), ""
+    if is_plain_page(text, content_type):
+        return _extract_plain(text, url, today, hints)
+    return _extract_html(text, url, today, hints)
+
+
+def hints_for_page(
+    page: bytes | str, url: str, content_type: str | None = None, hints: PageHints | None = None
+) -> PageHints | None:
+    """The part of the hints that applies to this page: what `extract_keyed` keys the article on."""
+    text = page_text(page, content_type)
+    if text is None or not hints:
+        return None
+    if is_plain_page(text, content_type):
+        return applied_hints(hints, [b.text for b in text_blocks(text)])
+    soup = parse(text)
+    return applied_hints(hints, _page_texts(blocks_of(soup.body or soup), read_meta(soup)))
+
+
+def page_text(page: bytes | str, content_type: str | None = None) -> str | None:
+    """The page decoded to text, or None for bytes that are no text at all."""
     text = page if isinstance(page, str) else decode(page, content_type)
     if _looks_binary(text):
-        return Article(url=_strip_fragment(url))
-    text = text.replace("\x00", "")
-    if _is_plain(text, content_type):
-        title, head, paragraphs = read_plain(text)
-        published = _pick_date([], head, url, today)
-        language = detect_language(" ".join(paragraphs[:5]), None)
-        return Article(
-            url=_strip_fragment(url),
-            title=title,
-            published=published,
-            origin=head.dateline.origin if head.dateline else None,
-            paragraphs=tuple(paragraphs),
-            language=language,
-        )
-    return _extract_html(text, url, today)
+        return None
+    return text.replace("\x00", "")
+
+
+def is_plain_page(text: str, content_type: str | None) -> bool:
+    """True for a text/plain page or text without any HTML markup."""
+    if content_type and "text/plain" in content_type.lower():
+        return True
+    return _HTML_SNIFF.search(text[:4096]) is None
 
 
 def _looks_binary(text: str) -> bool:
@@ -61,64 +104,105 @@ def _looks_binary(text: str) -> bool:
     return bad / len(sample) > 0.02
 
 
-def _is_plain(text: str, content_type: str | None) -> bool:
-    if content_type and "text/plain" in content_type.lower():
-        return True
-    return _HTML_SNIFF.search(text[:4096]) is None
+def _extract_plain(text: str, url: str, today: date | None, hints: PageHints | None) -> tuple[Article, str]:
+    blocks = text_blocks(text)
+    applied = applied_hints(hints, [b.text for b in blocks])
+    profile = applied.profile if applied else None
+    datelines = head_datelines(blocks)
+    evidence = Evidence(
+        link_texts=applied.link_texts if applied else (),
+        not_headlines=_site_names(profile, None, datelines.values()),
+        datelines=frozenset(datelines),
+    )
+    head = plain_head(blocks, evidence)
+    title = blocks[head.title_index].text if head.title_index is not None else None
+    kept = body_blocks(blocks[head.body_start :], title, _site_lines(profile))
+    paragraphs = [b.text for b in kept]
+    article = Article(
+        url=_strip_fragment(url),
+        title=title,
+        published=_pick_date([], head, url, today, kept),
+        origin=head.dateline.origin if head.dateline else None,
+        paragraphs=tuple(paragraphs),
+        language=detect_language(" ".join(paragraphs[:5]), None),
+    )
+    return article, hints_key(applied)
 
 
-def _extract_html(text: str, url: str, today: date | None) -> Article:
+def _extract_html(text: str, url: str, today: date | None, hints: PageHints | None) -> tuple[Article, str]:
     soup = parse(text)
     meta = read_meta(soup)
-    root = soup.body or soup
-    blocks = blocks_of(root)
-    container = best_container(blocks)
-    title, title_index = choose_title(meta, blocks)
+    blocks = blocks_of(soup.body or soup)
+    applied = applied_hints(hints, _page_texts(blocks, meta))
+    profile = applied.profile if applied else None
+    members = article_members(blocks, best_container(blocks))
+    evidence, refs = _title_evidence(blocks, meta, url, applied, members)
+    title, title_index = choose_title(blocks, meta, refs, evidence)
     dated = find_dateline(blocks, title_index)
     head = Head(title_index, dated[0] if dated else None, dated[1] if dated else None)
-    article_blocks = _container_blocks(blocks, container, head)
-    paragraphs = body_paragraphs(article_blocks, title)
-    return Article(
+    kept = body_blocks(article_blocks(blocks, members, head), title, _site_lines(profile))
+    paragraphs = [b.text for b in kept]
+    article = Article(
         url=canonical_url(url, meta),
         title=title,
-        published=_pick_date(meta.dates, head, url, today),
+        published=_pick_date(meta.dates, head, url, today, kept),
         origin=head.dateline.origin if head.dateline else None,
         paragraphs=tuple(paragraphs),
         language=detect_language(" ".join(paragraphs[:5]), meta.language),
+        attachments=attachments_of(kept, url),
     )
+    return article, hints_key(applied)
 
 
-def _container_blocks(blocks: list[Block], container: int | None, head: Head) -> list[Block]:
-    """The article's blocks (its container and strong siblings) after its title and date line."""
-    members = article_members(blocks, container)
-    inside = [i for i, member in enumerate(members) if member]
-    if not inside:
-        return []
-    start = inside[0]
-    head_end = start
-    if head.title_index is not None or head.dateline_index is not None:
-        head_end = head.body_start
-        if not start <= head_end <= inside[-1] + 1:
-            head_end = start
-        elif head.title_index is not None and start <= head.title_index:
-            start = head.title_index + 1
-        else:
-            start = head_end
-    # Between the headline and the date line only a lead paragraph is article text;
-    # bylines, kickers and reading times are not.
-    return [
-        blocks[i]
-        for i in inside
-        if i >= head_end or (start <= i < head_end and i != head.dateline_index and _is_lead(blocks[i].text))
-    ]
+def _page_texts(blocks: list[Block], meta: Meta) -> list[str]:
+    """Every text of the page that hints are compared with."""
+    titles = [t for t in [meta.title_tag, *meta.headlines] if t]
+    return [b.text for b in blocks] + titles + title_segments(titles) + ([meta.site_name] if meta.site_name else [])
 
 
-def _is_lead(text: str) -> bool:
-    return len(text) >= _LEAD_CHARS
+def _title_evidence(
+    blocks: list[Block], meta: Meta, url: str, hints: PageHints | None, members: list[bool]
+) -> tuple[Evidence, Refs]:
+    datelines = head_datelines(blocks)
+    profile = hints.profile if hints else None
+    names = _site_names(profile, meta, datelines.values())
+    start = next((i for i, member in enumerate(members) if member), None)
+    refs = read_refs(meta, names, url)
+    evidence = Evidence(
+        refs=tuple(fold(r) for r in refs.all),
+        segments=tuple(fold(s) for s in ref_segments(refs, names, url)),
+        link_texts=hints.link_texts if hints else (),
+        not_headlines=names,
+        datelines=frozenset(datelines),
+        container_start=start,
+        text_start=text_start(blocks, start),
+    )
+    return evidence, refs
 
 
-def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) -> date | None:
-    """Metadata first, then the page's date line, then the URL; far from the URL's date is doubted."""
+def _site_names(profile: SiteProfile | None, meta: Meta | None, datelines: Iterable[DateLine]) -> frozenset[str]:
+    """Texts that name the site or repeat on all its pages: never the headline."""
+    names = {fold(d.origin) for d in datelines if d.origin}
+    if meta is not None:
+        names |= template_names(meta.title_tag)
+        if meta.site_name:
+            names.add(fold(meta.site_name))
+    if profile:
+        names |= {fold(v) for v in (*profile.site_names, *profile.site_titles, *profile.repeated_lines)}
+    return frozenset(n for n in names if n)
+
+
+def _site_lines(profile: SiteProfile | None) -> frozenset[str]:
+    return frozenset(fold(line) for line in profile.repeated_lines) if profile else frozenset()
+
+
+def _pick_date(
+    meta_dates: list[str], head: Head, url: str, today: date | None, body: Sequence[Block] = ()
+) -> date | None:
+    """Metadata first, then the page's date line, then the URL, then a notice's signed date.
+
+    A date far from the URL's date is doubted, and one after `today` is not believed.
+    """
     url_date = date_from_url(url)
     if url_date and today and url_date > today + timedelta(days=1):
         url_date = None
@@ -130,6 +214,10 @@ def _pick_date(meta_dates: list[str], head: Head, url: str, today: date | None) 
             continue
         if url_date is None or abs(candidate - url_date) <= _URL_DATE_TOLERANCE:
             return candidate
+    if url_date is None:
+        signed = signed_date(body)
+        if signed is not None and (today is None or signed <= today + timedelta(days=1)):
+            return signed
     return url_date
 
 

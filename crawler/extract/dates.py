@@ -71,6 +71,7 @@ class DateLine:
 
     published: date
     origin: str | None
+    bare: bool = False  # only a date, no label or source: under a headline, or a notice's signed date
 
 
 def find_date(text: str) -> date | None:
@@ -116,8 +117,10 @@ def parse_date_line(line: str) -> DateLine | None:
     if found is None:
         return None
     origin = _origin(line)
-    if labeled or origin is not None or _is_bare_date(line) or _ORIGIN_LABEL.search(line):
+    if labeled or origin is not None or _ORIGIN_LABEL.search(line):
         return DateLine(found, origin)
+    if _is_bare_date(line):
+        return DateLine(found, None, bare=True)
     return None
 
 

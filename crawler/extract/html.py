@@ -1,4 +1,4 @@
-"""HTML pages: strip what is never content, flatten to blocks, find the article's container."""
+"""HTML pages: strip what is never content, then flatten the page into blocks of text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from .blocks import Block, clean_text, text_weight
+from .blocks import Block, Link, clean_text
+from .regions import clear_prose_regions, is_chrome_element, is_emphasis_element, mark_teaser_articles
 
 DROP_TAGS = [
     "script",
@@ -75,24 +76,6 @@ BLOCK_TAGS = frozenset(
         "summary",
     ]
 )
-_STRUCTURAL = frozenset({"html", "body", "main", "article"})
-_CHROME_NAME = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|crumbs?|share|sharing|social|related|"
-    r"recommend(?:ed|ations)?|comments?|cookies?|consent|newsletter|subscribe|advert(?:isement)?|ads?|"
-    r"banner|sidebar|footer|pagination|pager|prevnext|print|toolbar|hot|login|signup|search|"
-    r"widget|promo|teasers?|teaser-list|more-articles|tags?|byline-share|captions?|credits?|infobox|author-bio|"
-    r"newsletter-signup|outbrain|taboola|sr-only|visually-hidden|screen-reader-text|"
-    r"authors?|byline|author-box|bio|timestamp|article-meta|post-meta|carousel|slideshow|gallery|lightbox|"
-    r"donate|donation|support-us|upsell|regwall|login-wall)"
-    # ...but not a layout block that merely bears the name: "sidebar-grid__header", "nav-wrapper".
-    r"(?:$|\s|[_-](?!_|grid|layout|wrap|container|page|template|relative|column|col\b|row\b))",
-    re.I,
-)
-# Elements that are chrome by their name, unless a broken template wraps the article in one.
-_CHROME_TAGS = frozenset({"nav", "aside", "footer", "figure"})  # a figure's text is its caption
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-# A chrome-named region with this much sentence text is content after all.
-_PROSE_REGION = 300.0
 
 
 def parse(text: str) -> BeautifulSoup:
@@ -116,144 +99,118 @@ _NEVER_TEXT = re.compile(
 )
 
 
-def _is_hidden(tag: Tag) -> bool:
-    if tag.name in _STRUCTURAL:
-        return False
-    attrs = tag.attrs
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-        return True
-    style = attrs.get("style")
-    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+_IGNORED_HREF = re.compile(r"^\s*(?:javascript:|#|mailto:|tel:)", re.I)
 
 
-def _is_chrome_element(tag: Tag) -> bool:
-    """Hidden, or named like chrome (by tag, class or id): its text is suspect, not removed."""
-    if tag.name in _STRUCTURAL or tag.name in {"p", "h1", "h2"}:
-        return False
-    if tag.name in _CHROME_TAGS or _is_hidden(tag):
-        return True
-    attrs = tag.attrs
-    names = f"{attrs.get('id') or ''} {attrs.get('class') or ''}"
-    return len(names) > 1 and _CHROME_NAME.search(names) is not None
+class _Flattener:
+    """Walks an element with an explicit stack (a hostile page may nest thousands of levels)."""
 
+    def __init__(self, root: Tag):
+        self.blocks: list[Block] = []
+        self.regions: list[tuple[int, ...]] = []  # per block: ids of its chrome ancestors
+        self.articles: set[int] = set()  # ids of <article> elements
+        self.path: list[Tag] = [root]
+        self.chrome: list[int] = []
+        self.parts: list[str] = []
+        self.link_depth = 0
+        self.link_chars = 0
+        self.emphasis_depth = 0
+        self.emphasis_chars = 0
+        self.anchors: list[tuple[str, list[str]]] = []  # open <a href>: href and its text so far
+        self.links: list[Link] = []  # links closed in the current block
 
-def _mark_teaser_articles(blocks: list[Block], articles: set[int]) -> None:
-    """On a page of several <article>s, the small ones are teaser cards of other stories."""
-    if len(articles) < 2:
-        return
-    size: dict[int, float] = dict.fromkeys(articles, 0.0)
-    for block in blocks:
-        weight = text_weight(block.text)
-        for element_id in block.path:
-            if element_id in size:
-                size[element_id] += weight
-    largest = max(size.values())
-    small = {a for a, s in size.items() if s < 0.2 * largest}
-    for block in blocks:
-        if small.intersection(block.path):
-            block.chrome = True
+    def flush(self) -> None:
+        """End the current block: its text, link share, emphasis and links become one Block."""
+        text = clean_text("".join(self.parts))
+        if text:
+            self.blocks.append(
+                Block(
+                    text=text,
+                    tag=self.path[-1].name,
+                    link_chars=min(self.link_chars, len(text)),
+                    path=tuple(id(el) for el in self.path),
+                    chrome=bool(self.chrome),
+                    emphasis=self.emphasis_chars > 0 and self.emphasis_chars >= 0.8 * len(text.replace(" ", "")),
+                    links=tuple(self.links),
+                )
+            )
+            self.regions.append(tuple(self.chrome))
+        self.parts.clear()
+        self.links.clear()
+        self.link_chars = 0
+        self.emphasis_chars = 0
 
+    def text(self, value: str) -> None:
+        self.parts.append(value)
+        if self.link_depth:
+            self.link_chars += len(value.strip())
+        if self.emphasis_depth:
+            self.emphasis_chars += len("".join(value.split()))
+        for _, words in self.anchors:
+            words.append(value)
 
-def _clear_prose_regions(blocks: list[Block], regions: list[tuple[int, ...]]) -> None:
-    """Un-mark chrome regions that hold most of the page's sentence text.
+    def close(self, kind: str, tag: Tag) -> None:
+        """The end of an element opened earlier."""
+        if kind == "block":
+            self.flush()
+            self.path.pop()
+        elif kind == "link":
+            self.link_depth -= 1
+            if self.anchors:
+                href, words = self.anchors.pop()
+                text = clean_text("".join(words))
+                if text and href:
+                    self.links.append(Link(text, href))
+        elif kind == "emphasis":
+            self.emphasis_depth -= 1
+            return  # the element's own end marker follows
+        if self.chrome and self.chrome[-1] == id(tag):
+            self.chrome.pop()
 
-    Templates wrap whole articles in elements named like chrome (an <aside> of a broken
-    layout, "PrintThis") or hidden until a script shows them (streamed React pages). Real
-    chrome (menus, teasers, footers) seldom holds most of a page's prose.
-    """
-    prose: dict[int, float] = {}
-    headed: set[int] = set()  # regions holding an <h1>
-    page_prose = 0.0
-    free_h1 = False
-    for block, chain in zip(blocks, regions, strict=True):
-        if block.tag == "h1":
-            headed.update(chain)
-            free_h1 = free_h1 or not chain
-        if block.link_density < 0.3 and len(block.text) >= 40:
-            weight = text_weight(block.text)
-            page_prose += weight
-            for region in chain:
-                prose[region] = prose.get(region, 0.0) + weight
-    # A consent or teaser box can out-talk a short article; the article's region holds the headline.
-    keep = {
-        r
-        for r, w in prose.items()
-        if w >= _PROSE_REGION and (w >= 0.7 * page_prose or (w >= 0.4 * page_prose and (r in headed or not free_h1)))
-    }
-    for block, chain in zip(blocks, regions, strict=True):
-        if chain and all(region in keep for region in chain):
-            block.chrome = False
+    def open(self, node: Tag, stack: list[object]) -> None:
+        """Enter an element: note what it is, schedule its end, then its children."""
+        if node.name in BLOCK_TAGS:
+            self.flush()  # the text before this element belongs to the enclosing block, chrome or not
+        if is_chrome_element(node):
+            self.chrome.append(id(node))
+        if node.name in BLOCK_TAGS:
+            if node.name == "article":
+                self.articles.add(id(node))
+            self.path.append(node)
+            stack.append(("block", node))
+        elif node.name == "a":
+            self.link_depth += 1
+            href = node.get("href")
+            usable = isinstance(href, str) and not _IGNORED_HREF.match(href)
+            self.anchors.append((href.strip() if usable and isinstance(href, str) else "", []))
+            stack.append(("link", node))
+        else:
+            stack.append(("inline", node))
+        if is_emphasis_element(node):
+            self.emphasis_depth += 1
+            stack.append(("emphasis", node))
+        stack.extend(reversed(list(node.children)))
+
+    def run(self, root: Tag) -> list[Block]:
+        stack: list[object] = list(reversed(list(root.children)))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, tuple):
+                self.close(*node)
+            elif isinstance(node, NavigableString):
+                if type(node) is NavigableString or node.__class__.__name__ == "CData":
+                    self.text(str(node))
+            elif isinstance(node, Tag) and node.name not in _DROP:
+                if node.name == "br":
+                    self.flush()
+                else:
+                    self.open(node, stack)
+        self.flush()
+        clear_prose_regions(self.blocks, self.regions)
+        mark_teaser_articles(self.blocks, self.articles)
+        return self.blocks
 
 
 def blocks_of(root: Tag) -> list[Block]:
     """Flatten an element into blocks of text, breaking at block elements and <br>."""
-    blocks: list[Block] = []
-    parts: list[str] = []
-    state = {"link": 0, "link_chars": 0}
-    path: list[Tag] = [root]
-    chrome_stack: list[int] = []
-    regions: list[tuple[int, ...]] = []  # per block: ids of its chrome ancestors
-    articles: set[int] = set()  # ids of <article> elements
-
-    def flush() -> None:
-        text = clean_text("".join(parts))
-        if text:
-            blocks.append(
-                Block(
-                    text=text,
-                    tag=path[-1].name,
-                    link_chars=min(state["link_chars"], len(text)),
-                    path=tuple(id(el) for el in path),
-                    chrome=bool(chrome_stack),
-                )
-            )
-            regions.append(tuple(chrome_stack))
-        parts.clear()
-        state["link_chars"] = 0
-
-    # An explicit stack, not recursion: a hostile page may nest thousands of levels.
-    stack: list[object] = list(reversed(list(root.children)))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, tuple):  # the end of an element
-            kind, tag = node
-            if kind == "block":
-                flush()
-                path.pop()
-            elif kind == "link":
-                state["link"] -= 1
-            if chrome_stack and chrome_stack[-1] == id(tag):
-                chrome_stack.pop()
-            continue
-        if isinstance(node, NavigableString):
-            if type(node) is NavigableString or node.__class__.__name__ == "CData":
-                parts.append(str(node))
-                if state["link"]:
-                    state["link_chars"] += len(str(node).strip())
-            continue
-        if not isinstance(node, Tag):
-            continue
-        if node.name == "br":
-            flush()
-            continue
-        if node.name in _DROP:
-            continue
-        if node.name in BLOCK_TAGS:
-            flush()  # the text before this element belongs to the enclosing block, chrome or not
-        if _is_chrome_element(node):
-            chrome_stack.append(id(node))
-        if node.name in BLOCK_TAGS:
-            if node.name == "article":
-                articles.add(id(node))
-            path.append(node)
-            stack.append(("block", node))
-        elif node.name == "a":
-            state["link"] += 1
-            stack.append(("link", node))
-        else:
-            stack.append(("inline", node))
-        stack.extend(reversed(list(node.children)))
-    flush()
-    _clear_prose_regions(blocks, regions)
-    _mark_teaser_articles(blocks, articles)
-    return blocks
+    return _Flattener(root).run(root)

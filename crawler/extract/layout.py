@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from .blocks import Block
+from .blocks import Block, is_prose
 from .chrome import BOX_HEADINGS, is_breadcrumb, is_chrome_line
 from .dates import DateLine, find_date, parse_date_line
+from .headline import Evidence, linked_line, usable
 
 # How far from the title a page's date line may stand, in blocks.
 _DATELINE_AFTER = 4
 _DATELINE_BEFORE = 2
-_MAX_TITLE = 300
-# A body paragraph is mostly words, not links: above this share of link text it is navigation.
-_MAX_LINK_DENSITY = 0.5
-_MAX_LINK_DENSITY_PROSE = 0.8
-_LONG_PARAGRAPH = 120
-_SENTENCE_END = re.compile(r"[.!?。！？\"”»]\s*$")
+_TOP = 200
+# A signed date closes the text: no prose follows it within this many blocks.
+_SIGNED_TAIL = 12
+# A signed date is among the last lines of the text (an attachment list may follow it).
+_SIGNED_LINES = 4
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,39 @@ class Head:
         return max(marks) + 1 if marks else 0
 
 
+def is_signed_date(blocks: Sequence[Block], i: int, since: int = 0) -> bool:
+    """A bare date after the text it closes ('China Quality Certification Centre', '12. 29. 2020').
+
+    It follows prose (after `since`) and no prose follows it: the notice's signed date,
+    which is article text, not the page's date line.
+    """
+    earlier = [b for b in blocks[since:i] if not b.chrome]
+    if not earlier or is_prose(earlier[-1]) or not any(is_prose(b) for b in earlier):
+        return False  # no text to close, or no signature line over the date
+    return not any(is_prose(b) for b in blocks[i + 1 : i + 1 + _SIGNED_TAIL] if not b.chrome)
+
+
+def head_datelines(blocks: Sequence[Block]) -> dict[int, DateLine]:
+    """The date lines near the top that may be the page's own (signed dates left out)."""
+    found: dict[int, DateLine] = {}
+    for i, block in enumerate(blocks[:_TOP]):
+        if block.chrome or len(block.text) > 160:
+            continue
+        dated = parse_date_line(block.text)
+        if dated and not (dated.bare and is_signed_date(blocks, i)):
+            found[i] = dated
+    return found
+
+
+def signed_date(body: Sequence[Block]) -> date | None:
+    """The date a notice is signed with, among the last lines of its body."""
+    for i in range(len(body) - 1, max(-1, len(body) - 1 - _SIGNED_LINES), -1):
+        dated = parse_date_line(body[i].text)
+        if dated is not None and dated.bare and is_signed_date(body, i):
+            return dated.published
+    return None
+
+
 def find_dateline(blocks: Sequence[Block], title_index: int | None, limit: int = 12) -> tuple[int, DateLine] | None:
     """The date line nearest after the title (or at the top when there is no title)."""
     window: Sequence[int]
@@ -46,14 +78,16 @@ def find_dateline(blocks: Sequence[Block], title_index: int | None, limit: int =
         lo = max(0, title_index - _DATELINE_BEFORE)
         after = range(title_index + 1, min(len(blocks), title_index + 1 + _DATELINE_AFTER))
         window = [*after, *range(title_index - 1, lo - 1, -1)]
+    since = title_index + 1 if title_index is not None else 0
     for i in window:
         if blocks[i].chrome:
             continue
         found = parse_date_line(blocks[i].text)
-        if found:
-            return i, found
-        if title_index is not None and i > title_index and (short := _short_dated_line(blocks[i].text)):
-            return i, short
+        if found is None and title_index is not None and i > title_index:
+            found = _short_dated_line(blocks[i].text)
+        if found is None or (found.bare and i >= since and is_signed_date(blocks, i, since)):
+            continue
+        return i, found
     return None
 
 
@@ -62,24 +96,39 @@ def _short_dated_line(text: str) -> DateLine | None:
     if len(text) > 80 or len(text.split()) > 10:
         return None
     found = find_date(text)
-    return DateLine(found, None) if found else None
+    return DateLine(found, None, bare=True) if found else None
 
 
-def plain_head(blocks: Sequence[Block]) -> Head:
-    """Locate the head of a page that gives no markup: the line before its date line is the title."""
-    for i, block in enumerate(blocks[:15]):
-        found = parse_date_line(block.text)
-        if found and i > 0 and _could_be_title(blocks[i - 1].text):
-            return Head(i - 1, i, found)
-    title_index = first_title_like(blocks)
+def plain_head(blocks: Sequence[Block], evidence: Evidence) -> Head:
+    """The head of a page without markup: header lines, the title, an optional date line, the body.
+
+    The title is the line a listing linked the page with, else the line over the page's
+    date line when only header lines stand before it, else the first line that is not
+    header chrome. A notice dated only at its end keeps its signed date in the body.
+    """
+    title_index = linked_line(blocks, evidence)
+    if title_index is None:
+        title_index = _over_dateline(blocks, evidence)
+    if title_index is None:
+        title_index = first_title_like(blocks, evidence)
     dated = find_dateline(blocks, title_index) if title_index is not None else None
     if dated:
         return Head(title_index, dated[0], dated[1])
     return Head(title_index, None, None)
 
 
-def first_title_like(blocks: Sequence[Block]) -> int | None:
-    """Index of the first block that is neither chrome nor inside a link box."""
+def _over_dateline(blocks: Sequence[Block], evidence: Evidence) -> int | None:
+    for i in sorted(evidence.datelines):
+        above = i - 1
+        if above < 0 or any(is_prose(b) for b in blocks[:above]):
+            return None
+        if usable(blocks[above], evidence):
+            return above
+    return None
+
+
+def first_title_like(blocks: Sequence[Block], evidence: Evidence) -> int | None:
+    """Index of the first block that is neither chrome, nor a site name, nor inside a link box."""
     in_box = False
     for i, block in enumerate(blocks):
         if BOX_HEADINGS.match(block.text):
@@ -89,35 +138,6 @@ def first_title_like(blocks: Sequence[Block]) -> int | None:
             in_box = False
         if in_box or block.chrome or is_chrome_line(block.text) or is_breadcrumb(block.text):
             continue
-        if _could_be_title(block.text):
+        if usable(block, evidence):
             return i
     return None
-
-
-def _could_be_title(text: str) -> bool:
-    return 0 < len(text) <= _MAX_TITLE and not is_chrome_line(text) and not is_breadcrumb(text)
-
-
-def _too_linked(block: Block) -> bool:
-    """Mostly link text: navigation. A long paragraph of a sentence that links its sources is not."""
-    if block.tag == "p" and len(block.text) >= _LONG_PARAGRAPH and _SENTENCE_END.search(block.text):
-        return block.link_density > _MAX_LINK_DENSITY_PROSE
-    return block.link_density > _MAX_LINK_DENSITY
-
-
-def body_paragraphs(blocks: Sequence[Block], title: str | None) -> list[str]:
-    """The article text among blocks that follow the head: chrome, links and repeats dropped."""
-    paragraphs: list[str] = []
-    seen: set[str] = set()
-    repeats = Counter(block.text for block in blocks)
-    for block in blocks:
-        text = block.text
-        if block.chrome or is_chrome_line(text) or (title and text == title):
-            continue
-        if text in seen or (repeats[text] >= 3 and len(text) < 80):
-            continue  # a caption shown twice, a label ("Article content") between paragraphs
-        seen.add(text)
-        if _too_linked(block) or BOX_HEADINGS.match(text):
-            continue
-        paragraphs.append(text)
-    return paragraphs

@@ -62,6 +62,7 @@ class Meta:
     dates: list[str] = field(default_factory=list)  # most trusted first
     canonical: str | None = None
     language: str | None = None
+    site_name: str | None = None  # og:site_name or application-name: the site, never a headline
 
 
 _WANTED = frozenset({"title", "meta", "link", "script", "time"})
@@ -90,6 +91,8 @@ def read_meta(soup: BeautifulSoup) -> Meta:
         if tags.get(key):
             meta.headlines.append(_text(tags[key]))
     meta.dates += [tags[k] for k in _DATE_KEYS if tags.get(k)]
+    site_name = tags.get("og:site_name") or tags.get("application-name")
+    meta.site_name = _text(site_name) if site_name else None
     for time in found["time"][:5]:
         value = time.get("datetime")
         if isinstance(value, str) and value:

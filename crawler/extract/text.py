@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .blocks import Block, clean_text
-from .layout import Head, body_paragraphs, plain_head
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -18,12 +17,3 @@ def text_blocks(text: str) -> list[Block]:
         blocks.append(Block(text=line, tag="p", gap_before=gap))
         gap = False
     return blocks
-
-
-def read_plain(text: str) -> tuple[str | None, Head, list[str]]:
-    """Title, head and body paragraphs of a plain-text page."""
-    blocks = text_blocks(text)
-    head = plain_head(blocks)
-    title = blocks[head.title_index].text if head.title_index is not None else None
-    body = body_paragraphs(blocks[head.body_start :], title)
-    return title, head, body

@@ -5,4 +5,4 @@ stored version came from another extractor is compared with a fresh extraction o
 stored raw page, so an upgrade of newswatch never reads as an edit of the page.
 """
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
