@@ -30,9 +30,11 @@ class ExtractionPool:
         self._slots = asyncio.Semaphore(max_pending)
         self._executor: ProcessPoolExecutor | None = None
         if workers > 0:
-            # fork: workers start at once with the parent's modules already imported; they
-            # only run the pure core, never the reactor, threads or sockets they inherit.
-            context = multiprocessing.get_context("fork")
+            # forkserver, not fork: a forked worker would inherit the crawl's open files,
+            # its site lock among them, and hold the lock after the crawl is killed. The
+            # server process starts clean, imports the core once, and forks the workers.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["crawler.extract"])
             self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -22,11 +22,13 @@ _UPGRADED = """
 import sys
 import crawler.extract.core as core
 import crawler.extract.version as version
+import crawler.workers as workers
 version.EXTRACTOR_VERSION = "test-2"
+workers._POOL = workers.ExtractionPool(0, 1)  # extract in this process, where the new rule is
 if sys.argv[1] == "--rule":
     original = core.choose_title
-    def better_title(meta, blocks):
-        title, index = original(meta, blocks)
+    def better_title(*args):
+        title, index = original(*args)
         return (title + " (rule 2)" if title else title), index
     core.choose_title = better_title
 sys.argv = ["newswatch", *sys.argv[2:]]
