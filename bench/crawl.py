@@ -36,6 +36,8 @@ class Run:
     wall_s: float
     startup_s: float  # from the process's start to its first request
     cpu_s: float
+    server_cpu_s: float | None  # what answering the crawl cost the web server
+    others_cpu_s: float | None  # CPU that other processes of the machine used meanwhile (noise)
     peak_rss_mb: float
     returncode: int
     requests: Requests
@@ -53,6 +55,8 @@ class Run:
             "wall_s": self.wall_s,
             "startup_s": self.startup_s,
             "cpu_s": self.cpu_s,
+            "server_cpu_s": self.server_cpu_s,
+            "others_cpu_s": self.others_cpu_s,
             "cpu_ms_per_page": 1000 * self.cpu_s / self.requests.total if self.requests.total else 0.0,
             "peak_rss_mb": self.peak_rss_mb,
             "pages_per_s": self.pages_per_s,
@@ -68,7 +72,7 @@ class Run:
 
 def run_child(command: list[str], server: Server, log: Path, timeout: float) -> Run:
     """Run a crawl process to its end (killed after timeout seconds) and measure it."""
-    mark = server.mark()
+    mark, server_cpu, busy = server.mark(), server.cpu_seconds(), busy_cpu_seconds()
     with log.open("wb") as out:
         started, started_at = time.perf_counter(), time.time()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -80,15 +84,34 @@ def run_child(command: list[str], server: Server, log: Path, timeout: float) -> 
             timer.cancel()
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
+    busy_after = busy_cpu_seconds()
     requests = server.requests_since(mark)
+    server_after = server.cpu_seconds()
+    server_s = server_after - server_cpu if server_after is not None and server_cpu is not None else None
+    cpu = usage.ru_utime + usage.ru_stime
+    others = busy_after - busy - cpu - (server_s or 0.0) if busy_after is not None and busy is not None else None
     return Run(
         wall_s=wall,
         startup_s=(requests.first - started_at) if requests.first is not None else wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
+        cpu_s=cpu,
+        server_cpu_s=server_s,
+        others_cpu_s=max(0.0, others) if others is not None else None,
         peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
         returncode=process.returncode,
         requests=requests,
     )
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU time all processes of the machine have used since boot (/proc/stat), None where unknown."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    guests = sum(ticks[8:10])  # guest time is already counted in user time
+    return (sum(ticks) - idle - guests) / os.sysconf("SC_CLK_TCK")
 
 
 def store_counts(db: Path) -> dict[str, int]:
@@ -159,9 +182,11 @@ def repetition(server: Server, config: Path, work: Path, index: int, timeout: fl
 def medians(runs: list[Run]) -> dict[str, Any]:
     """The median of every figure over the runs; the first run's request breakdown and store counts."""
     figures = [r.figures() for r in runs]
-    out: dict[str, Any] = {
-        k: statistics.median(f[k] for f in figures) for k in figures[0] if k not in ("by_status", "store", "created")
-    }
+    out: dict[str, Any] = {}
+    for key in figures[0]:
+        if key not in ("by_status", "store", "created", "returncode"):
+            values = [f[key] for f in figures]
+            out[key] = None if None in values else statistics.median(values)
     out["by_status"], out["store"] = figures[0]["by_status"], figures[0]["store"]
     out["created"] = {t: max(f["created"].get(t, 0) for f in figures) for t in TABLES}  # worst run
     out["returncode"] = max(f["returncode"] for f in figures)

@@ -13,6 +13,7 @@ WIDTHS = (40, 14, 24, 8)
 PEAK_RSS_TARGET_MB = 300
 FIRST_CRAWL_TARGET = 0.6
 RECRAWL_TARGET = 0.15
+NOISE = 0.1  # other processes using a tenth of a core during a run make its figures suspect
 
 
 def machine(server: str) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def machine(server: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "scrapy": metadata.version("scrapy"),
         "server": server,
+        "load_average": os.getloadavg(),
     }
 
 
@@ -45,7 +47,8 @@ def machine_line(m: dict[str, Any]) -> str:
     """One line: date, CPU model, cores, RAM, Python, Scrapy, server."""
     return (
         f"{m['date']} · {m['cpu']}, {m['cores']} cores, {m['ram_gib']:.0f} GiB · {m['os']} · "
-        f"Python {m['python']} · Scrapy {m['scrapy']} · server: {m['server']}"
+        f"Python {m['python']} · Scrapy {m['scrapy']} · server: {m['server']} · "
+        f"load average {m['load_average'][0]:.2f} at the start"
     )
 
 
@@ -84,6 +87,18 @@ def crawl_table(size: dict[str, Any]) -> None:
     _pair("start-up s (to the first request)", first, bare, "startup_s", "{:.2f}")
     _pair("CPU s (user+sys)", first, bare, "cpu_s", "{:.2f}")
     _pair("CPU ms per page", first, bare, "cpu_ms_per_page", "{:.2f}")
+    if first["server_cpu_s"] is not None and bare["server_cpu_s"] is not None:
+        _pair("web server's CPU s", first, bare, "server_cpu_s", "{:.2f}")
+    if first["others_cpu_s"] is not None and bare["others_cpu_s"] is not None:
+        noisy = max(first["others_cpu_s"] / first["wall_s"], bare["others_cpu_s"] / bare["wall_s"]) > NOISE
+        _pair(
+            "other processes' CPU s meanwhile",
+            first,
+            bare,
+            "others_cpu_s",
+            "{:.2f}",
+            "WARN: a busy machine" if noisy else "",
+        )
     target = _check(first["peak_rss_mb"] < PEAK_RSS_TARGET_MB, f"< {PEAK_RSS_TARGET_MB} MB") if n >= 5000 else ""
     _pair("peak RSS MB", first, bare, "peak_rss_mb", "{:.0f}", target)
     _pair("requests", first, bare, "requests", "{:.0f}", _statuses(first))

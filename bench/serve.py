@@ -113,6 +113,15 @@ class Server:
                 out.last = float(stamp)
         return out
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user+sys) the server's processes used so far; None where /proc cannot tell."""
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            return sum(_proc_cpu(p) for p in [pid, *map(int, children)])
+        except (OSError, ValueError):
+            return None
+
     def stop(self) -> None:
         """Stop the server process (and wait for it) and remove its temporary files."""
         self.process.terminate()
@@ -122,6 +131,11 @@ class Server:
             self.process.kill()
             self.process.wait(timeout=10)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def find_nginx() -> str | None:
