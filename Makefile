@@ -26,9 +26,12 @@ lint: install
 	$(BIN)/mypy
 
 # The benchmarks of issue 9 (bench/__main__.py). QUICK=1: 1,000 articles, one run each.
-bench: install
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(if $(filter 1 yes true,$(QUICK)),--quick) $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
 
 bench-extract: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

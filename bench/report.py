@@ -90,15 +90,9 @@ def crawl_table(size: dict[str, Any]) -> None:
     if first["server_cpu_s"] is not None and bare["server_cpu_s"] is not None:
         _pair("web server's CPU s", first, bare, "server_cpu_s", "{:.2f}")
     if first["others_cpu_s"] is not None and bare["others_cpu_s"] is not None:
-        noisy = max(first["others_cpu_s"] / first["wall_s"], bare["others_cpu_s"] / bare["wall_s"]) > NOISE
-        _pair(
-            "other processes' CPU s meanwhile",
-            first,
-            bare,
-            "others_cpu_s",
-            "{:.2f}",
-            "WARN: a busy machine" if noisy else "",
-        )
+        busy = max(first["others_cpu_s"] / first["wall_s"], bare["others_cpu_s"] / bare["wall_s"])
+        warn = f"WARN: machine busy ({busy:.2f} of a core)" if busy > NOISE else ""
+        _pair("other processes' CPU s meanwhile", first, bare, "others_cpu_s", "{:.2f}", warn)
     target = _check(first["peak_rss_mb"] < PEAK_RSS_TARGET_MB, f"< {PEAK_RSS_TARGET_MB} MB") if n >= 5000 else ""
     _pair("peak RSS MB", first, bare, "peak_rss_mb", "{:.0f}", target)
     _pair("requests", first, bare, "requests", "{:.0f}", _statuses(first))

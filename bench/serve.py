@@ -8,26 +8,21 @@ cleanly through the other.
 
 from __future__ import annotations
 
-import argparse
 import os
-import posixpath
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
-from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
-INDEX_FILES = ("index.shtml", "index.html")
+from .pyserver import INDEX_FILES
+
 _NGINX_CONF = """\
 {user}worker_processes 1;
 daemon off;
@@ -173,7 +168,7 @@ def start(root: Path, kind: str = "auto") -> Server:
         command = [binary, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)]
         name = f"{nginx_version(binary)} (1 worker)"
     else:
-        command = [sys.executable, "-m", "bench.serve", str(root), "--port", str(port), "--log", str(log)]
+        command = [sys.executable, "-m", "bench.pyserver", str(root), "--port", str(port), "--log", str(log)]
         name = f"Python {sys.version.split()[0]} http.server (ThreadingHTTPServer; no nginx found)"
     with (tmp / "stderr.log").open("wb") as err:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
@@ -214,78 +209,3 @@ def check_conditional(server: Server, path: str) -> list[str]:
             if exc.code != 304:
                 problems.append(f"{header} answered {exc.code}, not 304")
     return problems
-
-
-# ---- the Python server (run as `python -m bench.serve ROOT --port P --log FILE`)
-
-
-def _handler(root: Path, log: Any) -> type[BaseHTTPRequestHandler]:
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body are two writes: without it each waits for an ACK
-
-        def do_GET(self) -> None:
-            path = posixpath.normpath(self.path.split("?", 1)[0])
-            status, headers, body = respond(
-                root, path + ("/" if self.path.endswith("/") and path != "/" else ""), self.headers
-            )
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-            with lock:
-                log.write(f"{time.time():.3f} {status} {path}\n")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the access log above is the record
-
-    return Handler
-
-
-def respond(root: Path, path: str, request: Any) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body for a GET of path under root, honouring conditional headers as nginx does."""
-    target = root / path.lstrip("/")
-    if path.endswith("/"):
-        target = next((target / name for name in INDEX_FILES if (target / name).is_file()), target)
-    if ".." in path.split("/") or not target.is_file():
-        return 404, {"Content-Type": "text/html", "Content-Length": "0"}, b""
-    stat = target.stat()
-    etag = f'"{int(stat.st_mtime):x}-{stat.st_size:x}"'
-    headers = {"ETag": etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
-    if _not_modified(request, etag, int(stat.st_mtime)):
-        return 304, headers, b""
-    kind = "text/plain" if target.suffix == ".txt" else "text/html; charset=utf-8"
-    body = target.read_bytes()
-    return 200, {**headers, "Content-Type": kind, "Content-Length": str(len(body))}, body
-
-
-def _not_modified(request: Any, etag: str, mtime: int) -> bool:
-    if request.get("If-None-Match") is not None:
-        return etag in [t.strip().removeprefix("W/") for t in request["If-None-Match"].split(",")]
-    if request.get("If-Modified-Since") is not None:
-        try:
-            return mtime <= parsedate_to_datetime(request["If-Modified-Since"]).timestamp()
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
-def main() -> None:
-    """Serve a folder until terminated (SIGTERM ends it)."""
-    parser = argparse.ArgumentParser(description="Serve a generated site with ETag/Last-Modified and 304s.")
-    parser.add_argument("root", type=Path)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--log", type=Path, required=True)
-    args = parser.parse_args()
-    with args.log.open("a", buffering=1, encoding="utf-8") as log:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), _handler(args.root, log))
-        server.daemon_threads = True
-        server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()
