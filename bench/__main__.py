@@ -48,7 +48,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="JSON file of the figures (default bench/results/bench-<date>.json)")
     args = parser.parse_args()
     binary = serve.find_nginx() if args.server != "python" else None
-    server = serve.nginx_version(binary) if binary else "Python http.server (no nginx found)"
+    why = "no nginx found" if args.server == "auto" else "--server python"
+    server = serve.nginx_version(binary) if binary else f"Python http.server ({why})"
     machine = report.machine(server)
     print(f"newswatch benchmarks — {report.machine_line(machine)}", flush=True)
     started = time.perf_counter()

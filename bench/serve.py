@@ -169,7 +169,8 @@ def start(root: Path, kind: str = "auto") -> Server:
         name = f"{nginx_version(binary)} (1 worker)"
     else:
         command = [sys.executable, "-m", "bench.pyserver", str(root), "--port", str(port), "--log", str(log)]
-        name = f"Python {sys.version.split()[0]} http.server (ThreadingHTTPServer; no nginx found)"
+        why = "no nginx found" if kind == "auto" else "--server python"
+        name = f"Python {sys.version.split()[0]} http.server (ThreadingHTTPServer; {why})"
     with (tmp / "stderr.log").open("wb") as err:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
     server = Server(name, process, port, log, tmp)
