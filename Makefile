@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-extract clean
+.PHONY: install demo test lint bench bench-extract clean
 
 install: $(STAMP)
 
@@ -24,6 +24,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The benchmarks of issue 9 (bench/__main__.py). QUICK=1: 1,000 articles, one run each.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(if $(filter 1 yes true,$(QUICK)),--quick) $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
 
 bench-extract: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -1,0 +1,237 @@
+"""The crawl benchmark: `newswatch crawl` against a bare Scrapy spider on the same generated site.
+
+For each size: a first crawl into a fresh store and the bare spider's crawl (alternating
+which goes first), then a second `newswatch crawl` of the unchanged site (every known article
+is re-checked with its validators and should answer 304) and a `--recheck-all` crawl. Each
+crawl is a child process; its CPU time and peak RSS come from wait4's rusage, its requests
+from the server's access log, the store's growth from plain sqlite3 counts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import serve, sitegen
+from .serve import Requests, Server
+
+TABLES = ("articles", "versions", "events", "crawls")
+SITE = "bench"
+
+
+@dataclass
+class Run:
+    """One crawl process: how long it took, what it cost, what it asked the server, what it stored."""
+
+    wall_s: float
+    startup_s: float  # from the process's start to its first request
+    cpu_s: float
+    server_cpu_s: float | None  # what answering the crawl cost the web server
+    others_cpu_s: float | None  # CPU that other processes of the machine used meanwhile (noise)
+    peak_rss_mb: float
+    returncode: int
+    requests: Requests
+    store: dict[str, int] = field(default_factory=dict)  # table counts after the run
+    created: dict[str, int] = field(default_factory=dict)  # rows the run added
+
+    @property
+    def pages_per_s(self) -> float:
+        """Requests answered per second of the process's whole life (start-up included)."""
+        return self.requests.total / self.wall_s if self.wall_s else 0.0
+
+    def figures(self) -> dict[str, Any]:
+        """The run as plain numbers, for medians and the JSON file."""
+        return {
+            "wall_s": self.wall_s,
+            "startup_s": self.startup_s,
+            "cpu_s": self.cpu_s,
+            "server_cpu_s": self.server_cpu_s,
+            "others_cpu_s": self.others_cpu_s,
+            "cpu_ms_per_page": 1000 * self.cpu_s / self.requests.total if self.requests.total else 0.0,
+            "peak_rss_mb": self.peak_rss_mb,
+            "pages_per_s": self.pages_per_s,
+            "span_s": self.requests.span,
+            "span_pages_per_s": self.requests.total / self.requests.span if self.requests.span else 0.0,
+            "requests": self.requests.total,
+            "by_status": {str(k): v for k, v in sorted(self.requests.by_status.items())},
+            "returncode": self.returncode,
+            "store": self.store,
+            "created": self.created,
+        }
+
+
+def run_child(command: list[str], server: Server, log: Path, timeout: float) -> Run:
+    """Run a crawl process to its end (killed after timeout seconds) and measure it."""
+    mark, server_cpu, busy = server.mark(), server.cpu_seconds(), busy_cpu_seconds()
+    with log.open("wb") as out:
+        started, started_at = time.perf_counter(), time.time()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        timer = threading.Timer(timeout, process.send_signal, (signal.SIGKILL,))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not all children's
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    busy_after = busy_cpu_seconds()
+    requests = server.requests_since(mark)
+    server_after = server.cpu_seconds()
+    server_s = server_after - server_cpu if server_after is not None and server_cpu is not None else None
+    cpu = usage.ru_utime + usage.ru_stime
+    others = busy_after - busy - cpu - (server_s or 0.0) if busy_after is not None and busy is not None else None
+    return Run(
+        wall_s=wall,
+        startup_s=(requests.first - started_at) if requests.first is not None else wall,
+        cpu_s=cpu,
+        server_cpu_s=server_s,
+        others_cpu_s=max(0.0, others) if others is not None else None,
+        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        returncode=process.returncode,
+        requests=requests,
+    )
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU time all processes of the machine have used since boot (/proc/stat), None where unknown."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    guests = sum(ticks[8:10])  # guest time is already counted in user time
+    return (sum(ticks) - idle - guests) / os.sysconf("SC_CLK_TCK")
+
+
+def store_counts(db: Path) -> dict[str, int]:
+    """Rows in the store's main tables (0 for a store that does not exist yet)."""
+    if not db.exists():
+        return dict.fromkeys(TABLES, 0)
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        conn.close()
+
+
+def newswatch_command(config: Path, db: Path, recheck_all: bool = False) -> list[str]:
+    """`newswatch crawl --quiet` as the monitor runs it, optionally with --recheck-all."""
+    command = [sys.executable, "-m", "newswatch", "--config", str(config), "--db", str(db), "crawl", SITE, "--quiet"]
+    return [*command, "--recheck-all"] if recheck_all else command
+
+
+def bare_command(config: Path) -> list[str]:
+    """The reference spider on the same registry entry."""
+    return [sys.executable, "-m", "bench.bare", "--config", str(config), SITE]
+
+
+@dataclass
+class Repetition:
+    """The four crawls of one repetition at one size."""
+
+    bare: Run
+    first: Run
+    recrawl: Run
+    recheck_all: Run
+
+
+def _store_run(command: list[str], server: Server, log: Path, timeout: float, db: Path) -> Run:
+    before = store_counts(db)
+    run = run_child(command, server, log, timeout)
+    run.store = store_counts(db)
+    run.created = {t: run.store[t] - before[t] for t in TABLES}
+    return run
+
+
+def repetition(server: Server, config: Path, work: Path, index: int, timeout: float) -> Repetition:
+    """Bare and first crawl (order alternating with index), then the re-crawl and --recheck-all."""
+    db = work / f"store-{index}.db"
+    logs = work / f"logs-{index}"
+    logs.mkdir()
+
+    def bare() -> Run:
+        return run_child(bare_command(config), server, logs / "bare.log", timeout)
+
+    def first() -> Run:
+        return _store_run(newswatch_command(config, db), server, logs / "first.log", timeout, db)
+
+    if index % 2 == 0:
+        bare_run, first_run = bare(), first()
+    else:
+        first_run, bare_run = first(), bare()
+    recrawl = _store_run(newswatch_command(config, db), server, logs / "recrawl.log", timeout, db)
+    recheck = _store_run(newswatch_command(config, db, recheck_all=True), server, logs / "recheck-all.log", timeout, db)
+    for run, name in ((bare_run, "bare"), (first_run, "first"), (recrawl, "recrawl"), (recheck, "recheck-all")):
+        if run.returncode != 0:
+            tail = (logs / f"{name}.log").read_text(errors="replace")[-1500:]
+            print(f"FAIL: the {name} crawl exited with {run.returncode}:\n{tail}", flush=True)
+    return Repetition(bare_run, first_run, recrawl, recheck)
+
+
+def medians(runs: list[Run]) -> dict[str, Any]:
+    """The median of every figure over the runs; the first run's request breakdown and store counts."""
+    figures = [r.figures() for r in runs]
+    out: dict[str, Any] = {}
+    for key in figures[0]:
+        if key not in ("by_status", "store", "created", "returncode"):
+            values = [f[key] for f in figures]
+            out[key] = None if None in values else statistics.median(values)
+    out["by_status"], out["store"] = figures[0]["by_status"], figures[0]["store"]
+    out["created"] = {t: max(f["created"].get(t, 0) for f in figures) for t in TABLES}  # worst run
+    out["returncode"] = max(f["returncode"] for f in figures)
+    return out
+
+
+def bench_size(n: int, runs: int, server_kind: str, seed: int) -> dict[str, Any]:
+    """All crawls at one site size; returns the medians and every run's figures."""
+    generated_at = time.perf_counter()
+    site, fresh = sitegen.cached_site(n, seed)
+    made = f"generated in {time.perf_counter() - generated_at:.1f} s" if fresh else "cached"
+    print(
+        f"\n{n} articles: {site.pages} pages ({site.listings} listing pages), "
+        f"articles {site.smallest / 1000:.1f}–{site.largest / 1000:.1f} KB, "
+        f"mean {site.article_bytes / n / 1000:.1f} KB ({made}, {site.root})",
+        flush=True,
+    )
+    server = serve.start(site.root, server_kind)
+    try:
+        problems = serve.check_conditional(server, sitegen.plan(1, seed)[0].path)
+        if problems:
+            print(f"FAIL: the server does not answer conditional requests: {'; '.join(problems)}", flush=True)
+        timeout = max(600.0, site.pages / 5)
+        reps = []
+        with tempfile.TemporaryDirectory(prefix="newswatch-bench-") as tmp:
+            work = Path(tmp)
+            config = work / "sites.toml"
+            config.write_text(sitegen.registry_toml(server.base_url, site), encoding="utf-8")
+            for i in range(runs):
+                rep = repetition(server, config, work, i, timeout)
+                reps.append(rep)
+                print(
+                    f"  run {i + 1}/{runs}: bare {rep.bare.wall_s:.1f} s, newswatch {rep.first.wall_s:.1f} s, "
+                    f"re-crawl {rep.recrawl.wall_s:.1f} s, --recheck-all {rep.recheck_all.wall_s:.1f} s",
+                    flush=True,
+                )
+    finally:
+        server.stop()
+    return {
+        "articles": n,
+        "pages": site.pages,
+        "listings": site.listings,
+        "mean_article_kb": site.article_bytes / n / 1000,
+        "server": server.name,
+        "conditional_check": problems,
+        **{k: medians([getattr(r, k) for r in reps]) for k in ("bare", "first", "recrawl", "recheck_all")},
+        "runs": [{k: getattr(r, k).figures() for k in ("bare", "first", "recrawl", "recheck_all")} for r in reps],
+    }
