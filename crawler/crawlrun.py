@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from crawler.lock import SiteLock
 from crawler.outcomes import ANSWERED, PageOutcome, Verb, page_settled
 from crawler.recheck import RecheckPolicy
 from store import open_db
+from store.attachments import record_file_not_modified
 from store.checks import record_check_failed, record_missing, record_not_modified
 from store.crawls import CrawlCounts, close_running, failure_summary, finish_crawl, record_failure, start_crawl
 from store.record import Fetch, now_iso
@@ -56,6 +58,7 @@ class CrawlRun:
         self.store_errors = 0
         self.store_error: str | None = None
         self.gone_after = RecheckPolicy().gone_after
+        self._closing: list[Callable[[Database, str], object]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -94,6 +97,10 @@ class CrawlRun:
         self.crawl_id = start_crawl(self.db, self.site)
         self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
 
+    def on_close(self, hook: Callable[[Database, str], object]) -> None:
+        """Call hook(db, site) when the crawl closes, before its run row is (the site profile)."""
+        self._closing.append(hook)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Settle what never got an answer, then close the run with its status and counts."""
         if self.db is None or self.crawl_id is None:
@@ -101,6 +108,7 @@ class CrawlRun:
         try:
             for key, url in list(self.pending.items()):
                 self.settle(_unanswered(key, url, reason))
+            self._run_hooks(self.db)
             status, error = self.status(reason)
             self.crawler.stats.set_value("newswatch/status", status)
             finish_crawl(self.db, self.crawl_id, self.counts, status, error)
@@ -110,6 +118,13 @@ class CrawlRun:
             self.db.close()
             if self.lock is not None:
                 self.lock.release()
+
+    def _run_hooks(self, db: Database) -> None:
+        for hook in self._closing:
+            try:
+                hook(db, self.site)
+            except Exception as exc:  # a profile that cannot be rebuilt must not lose the run's row
+                logger.error("[%s] at the end of the crawl: %s", self.site, exc)
 
     def status(self, reason: str) -> tuple[str, str | None]:
         """The run's status and error from how Scrapy closed it and what its pages came to."""
@@ -169,24 +184,41 @@ class CrawlRun:
                 return
             self.settled.add(outcome.key)
             self.pending.pop(outcome.key, None)
+        if outcome.file_of is not None:
+            self._count_file(outcome)
+        else:
+            self._count_page(outcome)
+        if outcome.store_error:
+            self.store_errors += 1
+            self.store_error = outcome.reason
+        self.crawler.stats.inc_value(f"newswatch/{'file_' if outcome.file_of else ''}{outcome.verb.value}")
+        self._write(outcome)
+        self._say(_line(outcome))
+
+    def _count_page(self, outcome: PageOutcome) -> None:
         setattr(self.counts, _COUNTS[outcome.verb], getattr(self.counts, _COUNTS[outcome.verb]) + 1)
         if outcome.verb in ANSWERED:
             self.counts.pages += 1
         if outcome.verb is Verb.NOT_MODIFIED:
             self.counts.unchanged += 1  # a 304 is an unchanged page that cost no parsing
-        if outcome.store_error:
-            self.store_errors += 1
-            self.store_error = outcome.reason
-        self.crawler.stats.inc_value(f"newswatch/{outcome.verb.value}")
-        self._write(outcome)
-        self._say(_line(outcome))
+
+    def _count_file(self, outcome: PageOutcome) -> None:
+        """Attachments are counted apart from pages; a replaced document is an edit of its article."""
+        if outcome.verb in {Verb.FAILED, Verb.SKIPPED}:
+            self._count_page(outcome)
+            return
+        self.counts.attachments += 1
+        if outcome.verb is Verb.EDITED:
+            self.counts.edited += 1
 
     def _write(self, outcome: PageOutcome) -> None:
         if self.db is None:
             return
         fetch = Fetch(fetched_at=now_iso(), crawl_id=self.crawl_id)
         try:
-            if outcome.verb is Verb.NOT_MODIFIED and outcome.key:
+            if outcome.verb is Verb.NOT_MODIFIED and outcome.file_of:
+                record_file_not_modified(self.db, outcome.file_of, outcome.url, fetch.fetched_at)
+            elif outcome.verb is Verb.NOT_MODIFIED and outcome.key:
                 record_not_modified(self.db, outcome.key, fetch)
             elif outcome.verb is Verb.MISSING and outcome.key:
                 miss = record_missing(self.db, outcome.key, outcome.status or 404, fetch, self.gone_after)
@@ -225,7 +257,7 @@ def _unanswered(key: str, url: str, reason: str) -> PageOutcome:
 
 
 def _line(outcome: PageOutcome) -> str:
-    verb = outcome.verb.value
+    verb = outcome.verb.value if outcome.file_of is None else f"file {outcome.verb.value}"
     if outcome.verb in {Verb.FAILED, Verb.SKIPPED}:
         return f"{verb:<9} {outcome.url} ({outcome.reason})"
     if outcome.verb is Verb.MISSING:

@@ -1,4 +1,4 @@
-"""What the spider hands to the pipeline: one extracted article page. Other outcomes are settled directly."""
+"""What the spider hands to the pipeline: article pages and attachment files. Other outcomes are settled directly."""
 
 from __future__ import annotations
 
@@ -24,3 +24,20 @@ class ArticleItem:
     extractor: str  # crawler.extract.EXTRACTOR_VERSION
     hints: str | None = None  # key of the site hints it was read with
     fetched_on: date | None = None  # the fetch's day: dates after it are not believed
+    link_texts: tuple[str, ...] = ()  # the listing links that led to it in this crawl
+
+
+@dataclass
+class FileItem:
+    """One fetched file of an article's attachment (a rules PDF): its digest, not always its bytes."""
+
+    site: str
+    article_key: str
+    url: str
+    text: str
+    sha256: str
+    size: int
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    data: bytes | None = None

@@ -20,8 +20,7 @@ class SiteSpiderLoader:
     def __init__(self, config: Config):
         self.config = config
         policy = RecheckPolicy.from_config(config.monitor)
-        tracking = config.crawl.tracking_params
-        self._spiders = {site.name: SiteSpider.for_site(site, policy, tracking) for site in config.sites}
+        self._spiders = {site.name: SiteSpider.for_site(site, policy, config.crawl) for site in config.sites}
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:

@@ -36,6 +36,7 @@ class PageOutcome:
     reason: str | None = None  # why it failed or was skipped
     title: str | None = None
     store_error: bool = False  # the page was read, but the store could not be written
+    file_of: str | None = None  # for an attachment's request: the key of its article
 
 
 class StoreWriteError(Exception):

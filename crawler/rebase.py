@@ -10,24 +10,32 @@ from typing import Any
 from sqlite_utils import Database
 
 from common.article import Article
-from crawler.extract import extract
+from crawler.extract import PageHints, extract_keyed
 from crawler.extract import version as extract_version
+from crawler.site_profile import stored_profile
+from store.profiles import link_texts
 from store.queries import current_versions
 from store.record import Fetch, now_iso, raw_page, rebaseline
 
 
-def reextract(version: dict[str, Any]) -> Article | None:
-    """The fields the current extractor reads from a stored version's raw page; None without one.
+def reextract(version: dict[str, Any], hints: PageHints | None = None) -> Article | None:
+    """The fields the current extractor reads from a stored version's raw page; None without one."""
+    read = reextract_keyed(version, hints)
+    return read[0] if read else None
+
+
+def reextract_keyed(version: dict[str, Any], hints: PageHints | None = None) -> tuple[Article, str] | None:
+    """The Article and hints key the current extractor gives a stored version's raw page.
 
     The page is read as of the day it was fetched (a date after that day is not believed),
-    under the URL it was fetched from.
+    under the URL it was fetched from, with the site's current hints.
     """
     raw = raw_page(version)
     if raw is None:
         return None
     fetched = datetime.fromisoformat(version["fetched_at"]).date()
-    article = extract(raw, version.get("fetched_url") or "", version.get("content_type"), today=fetched)
-    return None if article.is_empty else article
+    article, key = extract_keyed(raw, version.get("fetched_url") or "", version.get("content_type"), fetched, hints)
+    return None if article.is_empty else (article, key)
 
 
 @dataclass
@@ -53,16 +61,20 @@ def reextract_site(
     """
     done = Reextracted(site)
     current = extract_version.EXTRACTOR_VERSION
+    profile, _ = stored_profile(db, site)
     for article, version in current_versions(db, site):
         done.checked += 1
         if version["extractor"] == current and not everything:
             done.up_to_date += 1
             continue
-        baseline = reextract(version)
-        if baseline is None:
+        hints = PageHints(link_texts(db, article["id"]), profile)
+        read = reextract_keyed(version, hints if hints else None)
+        if read is None:
             done.unreadable += 1
             continue
-        now = rebaseline(db, article, version, baseline, Fetch(fetched_at=now_iso(), extractor=current))
+        baseline, key = read
+        fetch = Fetch(fetched_at=now_iso(), extractor=current, hints=key or None)
+        now = rebaseline(db, article, version, baseline, fetch)
         if now["id"] == version["id"]:
             done.same += 1
         else:

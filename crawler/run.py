@@ -32,6 +32,7 @@ class CrawlSummary:
     missing: int = 0
     skipped: int = 0
     error: str | None = None
+    attachments: int = 0
 
 
 def scrapy_settings(config_path: Path, db_path: Path, progress: bool, log_level: str) -> Settings:
@@ -63,7 +64,7 @@ def crawl_sites(
     process = CrawlerProcess(scrapy_settings(config.path, db_path, progress, log_level))
     crawlers = []
     for site in sites:
-        crawler = process.create_crawler(SiteSpider.for_site(site, policy, config.crawl.tracking_params))
+        crawler = process.create_crawler(SiteSpider.for_site(site, policy, config.crawl))
         crawlers.append((site.name, crawler))
         process.crawl(crawler, recheck="all" if recheck_all else "due")
     process.start()
@@ -96,4 +97,5 @@ def _summary(db, site: str, crawl_id: int | None) -> CrawlSummary:  # type: igno
         row["missing"],
         row["skipped"],
         row["error"],
+        row["attachments"],
     )

@@ -80,9 +80,9 @@ def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str, rec
     summaries = crawl_sites(
         config, names, obj.db_path, progress=not quiet, log_level=log_level, recheck_all=recheck_all
     )
-    total = [0] * 8
+    total = [0] * 9
     for s in summaries:
-        counts = (s.pages, s.new, s.edited, s.unchanged, s.failed, s.not_modified, s.missing, s.skipped)
+        counts = (s.pages, s.new, s.edited, s.unchanged, s.failed, s.not_modified, s.missing, s.skipped, s.attachments)
         click.echo(_summary_line(s.site, s.status, counts))
         total = [a + b for a, b in zip(total, counts, strict=True)]
     click.echo(_summary_line("total", "", tuple(total)))
@@ -97,13 +97,14 @@ def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str, rec
 
 
 def _summary_line(site: str, status: str, counts: tuple[int, ...]) -> str:
-    pages, new, edited, unchanged, failed, not_modified, missing, skipped = counts
+    pages, new, edited, unchanged, failed, not_modified, missing, skipped, files = counts
     by_304 = f" ({not_modified} by 304)" if not_modified else ""
     gone = f", {missing} missing" if missing else ""
     passed = f", {skipped} skipped" if skipped else ""
+    documents = f"; {files} attachment{'s' if files != 1 else ''} checked" if files else ""
     return (
         f"{site:<12} {status:<10} {pages:>4} pages: {new} new, {edited} edited, {unchanged} unchanged{by_304}, "
-        f"{failed} failed{gone}{passed}"
+        f"{failed} failed{gone}{passed}{documents}"
     )
 
 

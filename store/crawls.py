@@ -26,6 +26,7 @@ class CrawlCounts:
     not_modified: int = 0  # re-checks answered 304 (also counted as unchanged)
     missing: int = 0  # re-checks answered 404/410
     skipped: int = 0  # not fetched on purpose: robots.txt forbids it, or the page limit was reached
+    attachments: int = 0  # attachment files fetched or checked (a replaced one also counts as edited)
     errors: list[str] = field(default_factory=list)
 
 
@@ -42,7 +43,8 @@ def finish_crawl(db: Database, crawl_id: int, counts: CrawlCounts, status: str, 
     """Close a crawl run with its counts and how it ended."""
     db.execute(
         """UPDATE crawls SET finished_at = ?, status = ?, pages = ?, new = ?, edited = ?,
-           unchanged = ?, failed = ?, not_modified = ?, missing = ?, skipped = ?, error = ? WHERE id = ?""",
+           unchanged = ?, failed = ?, not_modified = ?, missing = ?, skipped = ?, attachments = ?, error = ?
+           WHERE id = ?""",
         [
             now_iso(),
             status,
@@ -54,6 +56,7 @@ def finish_crawl(db: Database, crawl_id: int, counts: CrawlCounts, status: str, 
             counts.not_modified,
             counts.missing,
             counts.skipped,
+            counts.attachments,
             error,
             crawl_id,
         ],

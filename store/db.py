@@ -144,6 +144,50 @@ def m003_identity_and_provenance(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX articles_key ON articles(key)")
 
 
+@MIGRATIONS()
+def m004_site_evidence(db: Database) -> None:
+    """What a monitor knows beyond one page: listing link texts, site profiles, and the
+    documents articles link to (each distinct file of an attachment is kept as a row)."""
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN link_texts TEXT;
+        ALTER TABLE versions ADD COLUMN attachments TEXT;
+        ALTER TABLE events ADD COLUMN details TEXT;
+        ALTER TABLE crawls ADD COLUMN attachments INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE site_profiles (
+            site TEXT PRIMARY KEY,
+            profile TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            built_at TEXT NOT NULL
+        );
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            url TEXT NOT NULL,
+            text TEXT,
+            first_seen TEXT NOT NULL,
+            last_checked TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            status INTEGER,
+            current_file_id INTEGER,
+            UNIQUE(article_id, url)
+        );
+        CREATE TABLE attachment_files (
+            id INTEGER PRIMARY KEY,
+            attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            content_type TEXT,
+            fetched_at TEXT NOT NULL,
+            crawl_id INTEGER REFERENCES crawls(id),
+            data BLOB,
+            UNIQUE(attachment_id, sha256)
+        );
+        """
+    )
+
+
 @contextmanager
 def write(db: Database) -> Iterator[Database]:
     """A write transaction that waits its turn for the store's write lock.

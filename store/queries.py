@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -77,13 +78,13 @@ def counts(db: Database) -> dict[str, int]:
 
 
 def known_articles(db: Database, site: str) -> list[dict[str, Any]]:
-    """The site's articles with what re-checks need: key, URL, first seen, last checked, validators."""
-    return list(
-        db.query(
-            "SELECT key, url, first_seen, last_checked, etag, last_modified, status FROM articles WHERE site = ?",
-            [site],
-        )
+    """The site's articles with what re-checks need: key, URL, first seen, last checked, validators,
+    and the listing link texts that named them."""
+    rows = db.query(
+        "SELECT key, url, first_seen, last_checked, etag, last_modified, status, link_texts FROM articles WHERE site = ?",
+        [site],
     )
+    return [{**row, "link_texts": json.loads(row["link_texts"] or "[]")} for row in rows]
 
 
 def current_versions(db: Database, site: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:

@@ -58,6 +58,7 @@ class Fetch:
     aliases: tuple[str, ...] = ()  # other URL keys that led to the page (the link, a redirect)
     extractor: str | None = None  # crawler.extract.EXTRACTOR_VERSION that read the page
     hints: str | None = None  # key of the site hints it was read with
+    link_texts: tuple[str, ...] = ()  # texts of the listing links that led to the page
 
     @property
     def provenance(self) -> tuple[str | None, str | None]:
@@ -77,10 +78,23 @@ def _norm(text: str | None) -> str:
 
 
 def fingerprint(article: Article) -> str:
-    """A hash of what a reader would call the content: title, date and body words."""
+    """A hash of what a reader would call the content: title, date, body words, attached documents."""
     published = article.published.isoformat() if article.published else ""
-    key = "\x1f".join([_norm(article.title), published, _norm(article.body)])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    parts = [_norm(article.title), published, _norm(article.body)]
+    if article.attachments:  # an article without documents keeps the fingerprint it always had
+        parts.append("\x1e".join(sorted(_attachment_id(a.text, a.url) for a in article.attachments)))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _attachment_id(text: str, url: str) -> str:
+    return f"{_norm(text)}\x1d{url_key(url)}"
+
+
+def attachments_json(article: Article) -> str | None:
+    """The article's attachments as stored with its version (None when it has none)."""
+    if not article.attachments:
+        return None
+    return json.dumps([a.to_dict() for a in article.attachments], ensure_ascii=False)
 
 
 def record(db: Database, site: str, article: Article, fetch: Fetch, rebase: Rebase | None = None) -> Recorded:
@@ -161,10 +175,12 @@ def _provenance(version: dict[str, Any]) -> tuple[str | None, str | None]:
 def changed_fields(previous: dict[str, Any], article: Article) -> list[str]:
     """Names of the fields whose normalized content differs between a version and an article."""
     published = article.published.isoformat() if article.published else None
+    before = {_attachment_id(a["text"], a["url"]) for a in json.loads(previous.get("attachments") or "[]")}
     pairs = {
         "title": (_norm(previous["title"]), _norm(article.title)),
         "published": (previous["published"], published),
         "body": (_norm(previous["body"]), _norm(article.body)),
+        "attachments": (before, {_attachment_id(a.text, a.url) for a in article.attachments}),
     }
     return [name for name, (old, new) in pairs.items() if old != new]
 
@@ -204,8 +220,8 @@ def _insert_version(
     raw = raw_blob if raw_blob is not None else (zlib.compress(fetch.raw, 6) if fetch.raw is not None else None)
     cursor = db.execute(
         """INSERT INTO versions (article_id, fingerprint, title, published, origin, language, body,
-           fetched_at, crawl_id, fetched_url, content_type, raw, extractor, hints, derived_from)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           fetched_at, crawl_id, fetched_url, content_type, raw, extractor, hints, derived_from, attachments)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             article_id,
             fp,
@@ -222,6 +238,7 @@ def _insert_version(
             fetch.extractor,
             fetch.hints or None,
             derived_from,
+            attachments_json(article),
         ],
     )
     return int(cursor.lastrowid or 0)
@@ -254,11 +271,28 @@ def _insert_event(
     return int(cursor.lastrowid or 0)
 
 
+def _remember_links(db: Database, article_id: int, texts: tuple[str, ...]) -> None:
+    """Keep the listing link texts that named the article (the newest few), for its next reading."""
+    if not texts:
+        return
+    row = db.execute("SELECT link_texts FROM articles WHERE id = ?", [article_id]).fetchone()
+    known = json.loads(row[0] or "[]") if row else []
+    merged = list(dict.fromkeys([*texts, *known]))[:_MAX_LINK_TEXTS]
+    if merged != known:
+        db.execute(
+            "UPDATE articles SET link_texts = ? WHERE id = ?", [json.dumps(merged, ensure_ascii=False), article_id]
+        )
+
+
+_MAX_LINK_TEXTS = 5
+
+
 def _touch(db: Database, article_id: int, fetch: Fetch, version_id: int | None) -> None:
     sets = (
         "last_seen = ?, last_checked = ?, misses = 0, etag = ?, last_modified = ?, status = 'live', last_status = 200"
     )
     params: list[Any] = [fetch.fetched_at, fetch.fetched_at, fetch.etag, fetch.last_modified]
+    _remember_links(db, article_id, fetch.link_texts)
     if version_id is not None:
         sets += ", current_version_id = ?"
         params.append(version_id)

@@ -88,6 +88,7 @@ class FaultSite:
     robots: str = "User-agent: *\nAllow: /\n"
     extra_links: list[str] = field(default_factory=list)
     delay: float = 0.0  # seconds each article takes to answer
+    box: str = ""  # a site-wide line at the end of every article's text (a subscription plea)
     pages: dict[str, Page] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -170,6 +171,8 @@ class FaultSite:
     def article(self, path: str) -> bytes:
         page = self.pages[path]
         paragraphs = "".join(f"<p>{p}</p>\n" for p in page.paragraphs)
+        if self.box:
+            paragraphs += f"<p>{self.box}</p>\n"
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{page.title} - Faulty News</title></head>\n<body>\n"

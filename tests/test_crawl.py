@@ -161,7 +161,7 @@ def test_a_store_that_cannot_be_written_fails_pages_not_the_store(cli: Cli, db_p
     result = cli("crawl", "cqc-en", check=False)
     assert result.returncode == 1  # every page it tried failed
     assert "store write failed: database or disk is full" in result.stderr
-    assert "6 failed" in _summary(result)
+    assert "6 failed, 1 skipped" in _summary(result)  # the notice's attachment: its article was not stored
     assert table_count(db_path, "versions") == 5 and table_count(db_path, "articles") == 5  # nothing half-written
     db = open_db(db_path)
     run = next(db.query("SELECT status, error FROM crawls WHERE site = 'cqc-en'"))

@@ -73,6 +73,8 @@ def test_sample_page_parses_exactly(path: str, truth: dict) -> None:
     assert list(article.paragraphs) == truth["paragraphs"]
     assert article.language == ("zh" if truth["site"] == "cqc-zh" else "en")
     assert article.url == url
+    files = [{"text": f["text"], "url": "http://127.0.0.1:8000" + f["path"]} for f in truth.get("attachments", [])]
+    assert [a.to_dict() for a in article.attachments] == files
     for word in CHROME_WORDS:
         if not any(word in p for p in truth["paragraphs"]):
             assert word not in article.body, f"chrome {word!r} leaked into the body"

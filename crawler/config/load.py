@@ -118,7 +118,10 @@ def read_crawl(table: Table | None) -> CrawlConfig:
     table.check_keys(CRAWL_KEYS)
     extra = table.texts("tracking_params", (), '["sessionid", "src_*"]')
     defaults = CrawlConfig.tracking_params
-    return CrawlConfig(tracking_params=defaults + tuple(p for p in dict.fromkeys(extra) if p not in defaults))
+    return CrawlConfig(
+        tracking_params=defaults + tuple(p for p in dict.fromkeys(extra) if p not in defaults),
+        keep_attachments=table.flag("keep_attachments", False),
+    )
 
 
 def _timezone(table: Table) -> str | None:

@@ -95,6 +95,8 @@ class CrawlConfig:
 
     # Query parameters dropped from every URL: the built-in list plus the registry's extras.
     tracking_params: tuple[str, ...] = DEFAULT_TRACKING_PARAMS
+    # Keep the bytes of each distinct attachment file, not only its size and SHA-256.
+    keep_attachments: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,25 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
-from common.urls import DEFAULT_TRACKING_PARAMS, clean_url, url_key
-from crawler.config import Site
+from common.urls import clean_url, url_key
+from crawler.config import CrawlConfig, Site
 from crawler.crawlrun import CrawlRun, settle
-from crawler.extract import extract
+from crawler.evidence import SiteEvidence
+from crawler.extract import extract_keyed, page_title
 from crawler.extract import version as extract_version
+from crawler.files import file_item, file_requests
 from crawler.integrity import is_unclosed, text_damage, transfer_damage
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, FileItem
 from crawler.outcomes import PageOutcome, Verb
 from crawler.recheck import RecheckPolicy
+from crawler.spiders.reasons import failure_reason, header
 from crawler.workers import shared_pool
+from store.attachments import known_attachments
 from store.queries import current_page, known_articles, known_keys
 
 _MiB = 1024 * 1024
@@ -35,18 +38,18 @@ class SiteSpider(scrapy.Spider):
     name = "site"
     site: ClassVar[Site]
     policy: ClassVar[RecheckPolicy] = RecheckPolicy()
-    tracking: ClassVar[tuple[str, ...]] = DEFAULT_TRACKING_PARAMS
+    crawl: ClassVar[CrawlConfig] = CrawlConfig()
 
     @classmethod
     def for_site(
-        cls, site: Site, policy: RecheckPolicy | None = None, tracking: tuple[str, ...] | None = None
+        cls, site: Site, policy: RecheckPolicy | None = None, crawl: CrawlConfig | None = None
     ) -> type[SiteSpider]:
         """A subclass bound to one registry entry, named after it, with the entry's limits."""
         attrs = {
             "name": site.name,
             "site": site,
             "policy": policy or RecheckPolicy(),
-            "tracking": tracking or DEFAULT_TRACKING_PARAMS,
+            "crawl": crawl or CrawlConfig(),
             "allowed_domains": list(site.allowed_domains),
             "custom_settings": {
                 "DOWNLOAD_DELAY": site.download_delay,
@@ -65,22 +68,32 @@ class SiteSpider(scrapy.Spider):
         self._links = LinkExtractor(allow=(), deny_extensions=None, unique=True)
         self.recheck = recheck  # "due" (the policy decides) or "all" (`-a recheck=all`)
         self.known: set[str] = set()  # URL keys of the site's stored articles and their aliases
-        self.requested: set[str] = set()  # article keys requested in this crawl
+        self.requested: set[str] = set()  # article and file keys requested in this crawl
+        self.listings = 0  # listing pages requested and not answered yet
+        self.listing_urls: set[str] = set()  # each listing page is requested once
+        self.evidence = SiteEvidence(None)
 
     @property
     def run(self) -> CrawlRun:
         """The crawl run this spider reports outcomes to."""
         return CrawlRun.of(self.crawler)
 
+    @property
+    def tracking(self) -> tuple[str, ...]:
+        """Query parameters that never name a page."""
+        return self.crawl.tracking_params
+
     async def start(self) -> AsyncIterator[Any]:
         """Re-check the known articles that are due, then start from the listing pages."""
+        self.evidence = SiteEvidence.from_store(self.run.db, self.name)
+        self.run.on_close(self.evidence.save)  # what this crawl stored refines the profile
         for request in self._rechecks():
             yield request
         for url in self.site.start_urls:
             if self.site.is_article(url):
                 yield self._article_request(clean_url(url, self.tracking), recheck=False, dont_filter=True)
             else:
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, dont_filter=True)
+                yield self._listing_request(url, dont_filter=True)
 
     def _rechecks(self) -> list[scrapy.Request]:
         """Conditional requests for the known articles the re-check policy says are due."""
@@ -92,6 +105,8 @@ class SiteSpider(scrapy.Spider):
         now = datetime.now(UTC)
         requests = []
         for row in known_articles(db, self.name):
+            for text in row["link_texts"]:
+                self.evidence.add_link(row["key"], text)
             due = self.recheck == "all" or self.policy.is_due(
                 datetime.fromisoformat(row["first_seen"]), datetime.fromisoformat(row["last_checked"]), now
             )
@@ -104,38 +119,50 @@ class SiteSpider(scrapy.Spider):
         return requests
 
     def _article_request(
-        self, url: str, recheck: bool, key: str | None = None, link_text: str = "", dont_filter: bool = False
+        self, url: str, recheck: bool, key: str | None = None, dont_filter: bool = False
     ) -> scrapy.Request:
         key = key or url_key(url, self.tracking)
         self.requested.add(key)
-        meta = {"article_key": key, "article_url": url, "recheck": recheck, "link_text": link_text}
+        meta = {"article_key": key, "article_url": url, "recheck": recheck}
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error, meta=meta, dont_filter=dont_filter
         )
 
+    def _listing_request(self, url: str, dont_filter: bool = False) -> scrapy.Request:
+        self.listing_urls.add(clean_url(url, self.tracking))
+        self.listings += 1
+        meta = {"listing": True}
+        return scrapy.Request(
+            url, callback=self.parse_listing, errback=self.on_error, meta=meta, dont_filter=dont_filter
+        )
+
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Queue the article and listing pages a listing links to (each article once, by its key)."""
+        self.listings -= 1
         if response.status >= 400 or not isinstance(response, TextResponse):
             self._fail(response.url, None, response.status, f"listing page answered HTTP {response.status}")
             return
+        self.evidence.add_listing_title(page_title(response.body, response.url, header(response, "Content-Type")))
         for link in self._links.extract_links(response):
             url = clean_url(link.url, self.tracking)
             if not self.site.owns(url):
                 continue
             if self.site.is_article(url):
                 key = url_key(url, self.tracking)
-                if key in self.known or key in self.requested:
-                    continue  # known articles are re-checked on their own schedule
-                yield self._article_request(url, recheck=False, key=key, link_text=link.text)
-            elif self.site.is_listing(url):
-                yield response.follow(url, callback=self.parse_listing, errback=self.on_error)
+                self.evidence.add_link(key, link.text)
+                if key not in self.known and key not in self.requested:  # known ones have their schedule
+                    yield self._article_request(url, recheck=False, key=key)
+            elif self.site.is_listing(url) and url not in self.listing_urls:
+                yield self._listing_request(url)
 
-    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
-        """Read a whole article page into an item; anything else is settled with its verb and reason."""
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        """Read a whole article page into an item, then its attachments; other answers are settled."""
         meta = response.meta
         key, url = meta["article_key"], meta["article_url"]
         if response.status == 304:
             settle(self.crawler, PageOutcome(Verb.NOT_MODIFIED, url, key, status=304))
+            for request in self._known_files(key):  # a document can be replaced behind an unchanged page
+                yield request
             return
         if response.status in (404, 410) and meta.get("recheck"):
             settle(self.crawler, PageOutcome(Verb.MISSING, url, key, status=response.status))
@@ -144,17 +171,21 @@ class SiteSpider(scrapy.Spider):
             self._fail(url, key, response.status, f"HTTP {response.status}")
             return
         item = await self._read(response, key, url)
-        if item is not None:
-            yield item
+        if item is None:
+            return
+        yield item
+        for request in self._files(key, item):
+            yield request
 
     async def _read(self, response: Response, key: str, url: str) -> ArticleItem | None:
-        content_type = _header(response, "Content-Type")
+        content_type = header(response, "Content-Type")
         is_html = "text/plain" not in (content_type or "").lower()
         damage = transfer_damage(response.body, response.flags, is_html)
         today = date.today()
+        hints = await self.evidence.hints(key, response.body, response.url, content_type, self._nothing_else_coming)
         workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
         pool = shared_pool(None if workers in (None, "") else int(workers))
-        article = await pool.run(extract, response.body, response.url, content_type, today)
+        article, hints_key = await pool.run(extract_keyed, response.body, response.url, content_type, today, hints)
         damage = damage or text_damage(article) or self._cut_short(key, response.body, is_html)
         if damage:
             self._fail(url, key, response.status, damage)
@@ -169,13 +200,19 @@ class SiteSpider(scrapy.Spider):
             raw=response.body,
             fetched_url=response.url,
             content_type=content_type,
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
+            etag=header(response, "ETag"),
+            last_modified=header(response, "Last-Modified"),
             key=identity,
             aliases=aliases,
             extractor=extract_version.EXTRACTOR_VERSION,
+            hints=hints_key or None,
             fetched_on=today,
+            link_texts=self.evidence.links_of(key),
         )
+
+    def _nothing_else_coming(self) -> bool:
+        """True when every page still owed an answer is one held for the site profile."""
+        return self.listings <= 0 and len(self.run.pending) <= self.evidence.held
 
     def _identity(self, page_url: str, key: str, response: Response) -> tuple[str, tuple[str, ...]]:
         """The article's key: the requested one for a known article, else the page's own
@@ -198,42 +235,55 @@ class SiteSpider(scrapy.Spider):
             return "the page ends mid-document (no </body> or </html>), though its stored version was whole"
         return None
 
+    def _files(self, key: str, item: ArticleItem) -> list[scrapy.Request]:
+        """Requests for the article's attachments not yet requested in this crawl (with known validators)."""
+        stored = {row["url"]: row for row in self._stored_files(item.key)}
+        files = [{**stored.get(a.url, {}), "url": a.url, "text": a.text} for a in item.article.attachments]
+        return self._new_file_requests(item.key, files)
+
+    def _known_files(self, key: str) -> list[scrapy.Request]:
+        return self._new_file_requests(key, self._stored_files(key))
+
+    def _stored_files(self, key: str) -> list[dict[str, Any]]:
+        db = self.run.db
+        return known_attachments(db, key) if db is not None else []
+
+    def _new_file_requests(self, key: str, files: list[dict[str, Any]]) -> list[scrapy.Request]:
+        requests = []
+        for request in file_requests(key, files, self.parse_file, self.on_error):
+            if request.meta["article_key"] not in self.requested:
+                self.requested.add(request.meta["article_key"])
+                requests.append(request)
+        return requests
+
+    def parse_file(self, response: Response) -> Iterator[FileItem]:
+        """An attachment's answer: a file to digest, a 304, or a failure with its reason."""
+        meta = response.meta
+        key, url = meta["article_key"], meta["article_url"]
+        if response.status == 304:
+            settle(self.crawler, PageOutcome(Verb.NOT_MODIFIED, url, key, status=304, file_of=meta["file_of"]))
+        elif response.status >= 400:
+            self._fail(url, key, response.status, f"attachment answered HTTP {response.status}")
+        else:
+            yield file_item(self.name, response, self.crawl.keep_attachments)
+
     def on_error(self, failure: Failure) -> None:
         """A request that failed outright: timeout, refused, 5xx after retries, filtered, too big."""
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
         meta = request.meta
+        if meta.get("listing"):
+            self.listings -= 1
         url = meta.get("article_url", request.url)
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
-            settle(
-                self.crawler, PageOutcome(Verb.SKIPPED, url, meta.get("article_key"), reason="forbidden by robots.txt")
-            )
+            outcome = PageOutcome(Verb.SKIPPED, url, meta.get("article_key"), reason="forbidden by robots.txt")
+            settle(self.crawler, outcome)
             return
-        self._fail(url, meta.get("article_key"), status, _reason(failure, request, status, self.site.max_download_mb))
+        self._fail(
+            url, meta.get("article_key"), status, failure_reason(failure, request, status, self.site.max_download_mb)
+        )
 
     def _fail(self, url: str, key: str | None, status: int | None, reason: str) -> None:
         self.logger.warning("failed %s: %s", url, reason)
         settle(self.crawler, PageOutcome(Verb.FAILED, url, key, status=status, reason=reason))
-
-
-def _reason(failure: Failure, request: scrapy.Request, status: int | None, limit_mb: float) -> str:
-    """Why a request failed, in words a user can act on."""
-    message = str(failure.value)
-    trail = request.meta.get("redirect_urls") or []
-    if failure.check(IgnoreRequest) and message.startswith("Filtered offsite request"):
-        return f"redirected off-site to {request.url}" if trail else f"off-site URL {request.url}"
-    if failure.check(IgnoreRequest) and "max redirections" in message:
-        return f"redirect loop: more than the allowed redirects from {trail[0] if trail else request.url}"
-    if failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in message:
-        return f"over max_download_mb ({limit_mb:g} MB) once decompressed: not read (a compression bomb?)"
-    if failure.check(DownloadCancelledError, CancelledError):
-        return f"over max_download_mb ({limit_mb:g} MB): the download was stopped"
-    if status:
-        return f"HTTP {status}"
-    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

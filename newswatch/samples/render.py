@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
 from typing import Any
 
@@ -9,6 +10,11 @@ PAGE_SIZE = 4
 # Which server each site lives on, and its listing root.
 SITE_HOST = {"cqc-en": "cqc", "cqc-zh": "cqc", "cspress": "cspress"}
 LISTING_ROOT = {"cqc-en": "/www/english/", "cqc-zh": "/www/chinese/", "cspress": "/News/"}
+LISTING_TITLE = {
+    "cqc-en": "News - China Quality Certification Centre",
+    "cqc-zh": "中心要闻-中国质量认证中心",
+    "cspress": "News - China Standardization",
+}
 
 
 def listing_path(site: str, page: int) -> str:
@@ -19,9 +25,18 @@ def listing_path(site: str, page: int) -> str:
     return f"{root}index_{page}.{'html' if site == 'cspress' else 'shtml'}"
 
 
+def _linked(article: dict[str, Any], text: str) -> str:
+    """A paragraph's markup, the name of an attached document linked to its file."""
+    html = escape(text)
+    for attachment in article.get("attachments", []):
+        name = escape(attachment["text"])
+        html = html.replace(name, f'<a href="{escape(attachment["path"])}" target="_blank">{name}</a>')
+    return html
+
+
 def _paragraphs_html(article: dict[str, Any], indent: str = "") -> list[str]:
     """Paragraph markup with images and their bare-number captions, and <br>-joined pairs."""
-    paras = [escape(p) for p in article["paragraphs"]]
+    paras = [_linked(article, p) for p in article["paragraphs"]]
     for first, second in article.get("br_pairs", []):
         paras[first] = f"{paras[first]}<br>\n{paras[second]}"
         paras[second] = ""
@@ -37,7 +52,7 @@ def _paragraphs_html(article: dict[str, Any], indent: str = "") -> list[str]:
 
 
 def cqc_en_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
-    """CQC English: div layout, no <h1>, 'Public Time:… Origin:…' line."""
+    """CQC English: div layout, no <h1>, 'Public Time:… Origin:…' line, the site's name as every <title>."""
     dateline = ""
     if article["dateline"]:
         dateline = (
@@ -45,7 +60,7 @@ def cqc_en_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
         )
     body = "\n".join(_paragraphs_html(article))
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{escape(article["title"])}_CQC</title>
+<html><head><meta charset="utf-8"><title>China Quality Certification Centre</title>
 <meta name="keywords" content="CQC, certification"><link rel="stylesheet" href="/css/en.css"></head>
 <body>
 <div class="top"><div class="wrap"><a href="/www/english/">Homepage</a> / <a href="javascript:void(0)">Favorites</a> / <a href="/www/chinese/">中文版</a></div></div>
@@ -62,18 +77,19 @@ def cqc_en_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
 
 
 def cqc_zh_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
-    """CQC Chinese: table layout, GBK, <br>-separated paragraphs, print/close and prev/next links."""
+    """CQC Chinese: table layout, GBK, <br>-separated paragraphs, print/close and prev/next links,
+    the site's name as every <title>."""
     meta = ""
     if article["charset"] == "declared":
         meta = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
     video = '<div class="player"><span>当前音量 100%</span></div>' if article["video"] else ""
     lines = []
     for i, text in enumerate(article["paragraphs"]):
-        lines.append(f"&nbsp;&nbsp;&nbsp;&nbsp;{escape(text)}<br>")
+        lines.append(f"&nbsp;&nbsp;&nbsp;&nbsp;{_linked(article, text)}<br>")
         if i + 1 in article["images"]:
             lines.append('<center><img src="/img/zh1.jpg"></center><center>1</center>')
     dateline = escape(article["dateline"] or "").replace(" 来源", "&nbsp;&nbsp;&nbsp;来源")
-    return f"""<html><head>{meta}<title>{escape(article["title"])}-中国质量认证中心</title></head>
+    return f"""<html><head>{meta}<title>中国质量认证中心</title></head>
 <body>
 <table width="1000" align="center"><tr><td class="logo"><img src="/img/logo.gif"></td>
 <td><a href="/www/chinese/">首页</a> | <a href="/www/col1/index.shtml">机构概况</a> | <a href="/www/col601/index.shtml">机构动态</a> | <a href="/www/col3/index.shtml">认证服务</a> | <a href="/www/english/">English</a></td></tr></table>
@@ -96,13 +112,13 @@ def cqc_zh_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
 
 
 def cspress_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
-    """cspress.cn: HTML5 with <h1>, a 'Hot Spots' box and a byline without labels."""
+    """cspress.cn: HTML5 with <h1>, a 'Hot Spots' box, a byline without labels, one <title> for every page."""
     if article.get("layout") == "2018":
         return _cspress_2018(article)
     section = "Magazine" if article["path"].startswith("/Magazine/") else "News"
     body = "\n".join(_paragraphs_html(article))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(article["title"])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>China Standardization</title>
 <link rel="canonical" href="{escape(article["path"])}"></head>
 <body>
 <div class="header"><div class="logo">China Standardization</div>
@@ -124,7 +140,7 @@ def cspress_article(article: dict[str, Any], chrome: dict[str, str]) -> str:
 def _cspress_2018(article: dict[str, Any]) -> str:
     paras = "".join(f"<div>{escape(p)}</div>" for p in article["paragraphs"])
     return f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">
-<title>China Standardization -- {escape(article["title"])}</title></head>
+<title>China Standardization</title></head>
 <body><table width="980"><tr><td>China Standardization</td><td><a href="/">Home</a> | <a href="/News/">News</a></td></tr></table>
 <table width="980"><tr><td class="tit"><h2>{escape(article["title"])}</h2></td></tr>
 <tr><td class="date">{escape(article["dateline"])}</td></tr>
@@ -145,6 +161,13 @@ def listing(site: str, items: list[dict[str, Any]], page: int, pages: int) -> st
     nav = " ".join(
         f'<a href="{listing_path(site, p)}">{p + 1}</a>' if p != page else f"<b>{p + 1}</b>" for p in range(pages)
     )
-    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{site} news</title></head>
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(LISTING_TITLE[site])}</title></head>
 <body><div class="top"><a href="{LISTING_ROOT[site]}">Homepage</a></div>
 <ul class="list">{rows}</ul><div class="page">{nav}</div></body></html>"""
+
+
+def document(path: str, size: int, revision: int) -> bytes:
+    """An attached document's bytes: a PDF-looking file of `size` bytes, different for each revision."""
+    head = f"%PDF-1.4\n% newswatch sample document {path} revision {revision}\n".encode()
+    filler = hashlib.sha256(head).hexdigest().encode() * (size // 64 + 1)
+    return (head + filler)[:size]

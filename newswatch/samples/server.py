@@ -35,6 +35,10 @@ class SampleSites:
         self.data = load_sample_data()
         self.articles: dict[str, dict[str, Any]] = {a["path"]: copy.deepcopy(a) for a in self.data["articles"]}
         self.modified = {path: _STARTED for path in self.articles}
+        # attached documents: path -> [size, revision, last modified]
+        self.files: dict[str, list[Any]] = {
+            f["path"]: [f["size"], 0, _STARTED] for a in self.articles.values() for f in a.get("attachments", [])
+        }
         self.chrome = dict(_CHROME)
         self.overrides: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # (host, path, headers)
@@ -122,6 +126,9 @@ class SampleSites:
                     chunk = items[page * render.PAGE_SIZE : (page + 1) * render.PAGE_SIZE]
                     html = render.listing(site, chunk, page, pages)
                     return html.encode("utf-8"), "text/html; charset=utf-8", datetime.now(UTC)
+        if path in self.files and host == "cqc":
+            size, revision, modified = self.files[path]
+            return render.document(path, size, revision), "application/pdf", modified
         article = self.articles.get(path)
         if article is None or article["pending"] or render.SITE_HOST[article["site"]] != host:
             return None
@@ -158,6 +165,17 @@ class SampleSites:
         self.edit(edit["path"], edit["old"], edit["new"])
         return str(edit["path"])
 
+    def replace_document(self, path: str | None = None, size: int | None = None) -> str:
+        """Put a new file behind an attachment's URL (the bundled demo change by default); return its path."""
+        change = self.data["attachment_edit"]
+        path = path or change["path"]
+        with self.lock:
+            entry = self.files[path]
+            entry[0] = size or (change["size"] if path == change["path"] else entry[0] + 1000)
+            entry[1] += 1
+            entry[2] = datetime.now(UTC)
+        return path
+
     def delete(self, path: str) -> None:
         """Take an article down: its URL answers 404 and listings drop it."""
         with self.lock:
@@ -186,6 +204,8 @@ class SampleSites:
             self.edit(params["path"], params["old"], params["new"])
         elif action == "delete":
             self.delete(params["path"])
+        elif action == "document":
+            return {"replaced": self.replace_document(params.get("path"), params.get("size"))}
         elif action == "chrome":
             self.set_chrome(params.get("key", "hot_spot"), params["text"])
         else:

@@ -1,0 +1,67 @@
+"""Attachment files of articles: conditional requests for them, and items from their responses."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from common.urls import url_key
+from crawler.items import FileItem
+
+
+def file_key(article_key: str, url: str) -> str:
+    """The ledger key of one attachment's request (one outcome per article and file)."""
+    return f"file {article_key} {url_key(url)}"
+
+
+def file_requests(
+    article_key: str,
+    files: Iterable[dict[str, Any]],
+    callback: Callable[..., Any],
+    errback: Callable[..., Any],
+) -> list[scrapy.Request]:
+    """One request per attachment ({url, text, etag?, last_modified?}), conditional when validators are known.
+
+    Documents are often served from another host of the organisation (a file server, a
+    CDN): they are fetched wherever they are, as a reader's browser would.
+    """
+    requests = []
+    for file in files:
+        headers = {"If-None-Match": file.get("etag"), "If-Modified-Since": file.get("last_modified")}
+        meta = {
+            "article_key": file_key(article_key, file["url"]),
+            "article_url": file["url"],
+            "file_of": article_key,
+            "file_text": file.get("text") or "",
+            "allow_offsite": True,
+        }
+        request = scrapy.Request(file["url"], callback=callback, errback=errback, meta=meta)
+        request.headers.update({k: v for k, v in headers.items() if v})
+        requests.append(request)
+    return requests
+
+
+def file_item(site: str, response: Response, keep: bool) -> FileItem:
+    """What a fetched attachment is: digest, size, type, validators (and its bytes when kept)."""
+    body = response.body
+    return FileItem(
+        site=site,
+        article_key=response.meta["file_of"],
+        url=response.meta["article_url"],
+        text=response.meta["file_text"],
+        sha256=hashlib.sha256(body).hexdigest(),
+        size=len(body),
+        content_type=_header(response, "Content-Type"),
+        etag=_header(response, "ETag"),
+        last_modified=_header(response, "Last-Modified"),
+        data=body if keep else None,
+    )
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
