@@ -141,23 +141,47 @@ def sites(obj: Context) -> None:
 
 
 @click.command()
-@click.argument("text")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--fts", is_flag=True, help="TEXT is an FTS5 query (a OR b, NEAR(a b), \"a phrase\"), not plain words.")
+@click.option("--site", help="Only this site's articles.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published (else first seen) since this day.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
 @click.pass_obj
-def search(obj: Context, text: str, limit: int) -> None:
-    """Full-text search over the current version of every article (SQLite FTS5 query syntax)."""
-    import sqlite3
+def search(
+    obj: Context, text: tuple[str, ...], fts: bool, site: str | None, since: datetime | None, limit: int, as_json: bool
+) -> None:
+    """Search the current version of every article, best match first.
 
-    from store.queries import search_current
+    \b
+    Every word must occur (as a substring, any case): CCC, ISO/TC 292, 认证, GB/T 19001-2016.
+    "Quoted words" must occur together. --fts takes SQLite FTS5 syntax instead.
+    """
+    from store.search import SearchError, SearchQuery, marked
+    from store.search import search as run_search
 
-    obj.config()
-    db = obj.store()
+    config = obj.config()
+    if site:
+        _known_site(config, site)
+    query = SearchQuery(" ".join(text), fts, site, since.date().isoformat() if since else None, limit)
     try:
-        rows = search_current(db, text, limit)
-    except sqlite3.OperationalError as exc:
-        raise click.ClickException(f"cannot search for {text!r}: {exc}. Put phrases in double quotes.") from exc
-    for row in rows:
-        click.echo(f"{row['published'] or '-':<10}  [{row['site']}] {row['title']}")
-        click.echo(f"            {row['url']}")
-        click.echo(f"            {row['snippet']}")
-    click.echo(f"{len(rows)} result(s)", err=True)
+        hits = run_search(obj.store(), query)
+    except SearchError as exc:
+        raise click.ClickException(f"cannot search for {query.text!r}: {exc}") from exc
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            continue
+        click.echo(f"{hit.published or '-':<10}  [{hit.site}] {hit.title}")
+        click.echo(f"            {hit.url}")
+        click.echo(f"            {marked(hit.snippet, '[', ']')}")
+    click.echo(f"{len(hits)} result(s)", err=True)
+
+
+def _known_site(config, name: str) -> None:  # type: ignore[no-untyped-def]
+    from crawler.config import ConfigError
+
+    try:
+        config.site(name)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc

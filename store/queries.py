@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -13,7 +12,6 @@ from common.urls import DEFAULT_TRACKING_PARAMS, url_key
 from .identity import find_article
 from .record import raw_page
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _EVENT_SQL = """
 SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
        e.changed_fields, a.url
@@ -159,33 +157,6 @@ def recent_crawls(db: Database, site: str, limit: int = 10) -> list[dict[str, An
     """The site's newest finished crawl rows, newest first."""
     return list(
         db.query("SELECT * FROM crawls WHERE site = ? AND status != 'running' ORDER BY id DESC LIMIT ?", [site, limit])
-    )
-
-
-def search_current(db: Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Full-text search over the current version of every article, best match first.
-
-    Chinese has no spaces, so the FTS index holds whole runs of characters as one token;
-    a query with Chinese characters is a substring search instead.
-    """
-    if _CJK.search(text):
-        pattern = f"%{text}%"
-        return list(
-            db.query(
-                """SELECT a.url, a.site, v.title, v.published, substr(v.body, max(1, instr(v.body, ?) - 20), 60)
-                   AS snippet FROM articles a JOIN versions v ON v.id = a.current_version_id
-                   WHERE v.title LIKE ? OR v.body LIKE ? ORDER BY v.published DESC LIMIT ?""",
-                [text, pattern, pattern, limit],
-            )
-        )
-    return list(
-        db.query(
-            """SELECT a.url, a.site, v.title, v.published, snippet(versions_fts, 1, '[', ']', '…', 12) AS snippet
-               FROM versions_fts JOIN versions v ON v.rowid = versions_fts.rowid
-               JOIN articles a ON a.current_version_id = v.id
-               WHERE versions_fts MATCH ? ORDER BY rank LIMIT ?""",
-            [text, limit],
-        )
     )
 
 

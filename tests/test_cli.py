@@ -106,7 +106,7 @@ def test_sites_and_search(cli: Cli) -> None:
     assert "[carbon]" in found.stdout and "1 result(s)" in found.stderr
     chinese = cli("search", "抽查")
     assert "关于开展2024年度CCC认证证书有效性抽查工作的通知" in chinese.stdout
-    bad = cli("search", '"unbalanced', check=False)
+    bad = cli("search", "--fts", '"unbalanced', check=False)  # plain input is never FTS syntax
     assert bad.returncode != 0 and "Error: cannot search" in bad.stderr
 
 
