@@ -115,6 +115,15 @@ class Table:
             raise self.error(key, f"must be at least {minimum}, not {value}", f"write {key} = {example}")
         return value
 
+    def boolean(self, key: str, default: bool) -> bool:
+        """true or false (without quotes), or default when the key is absent."""
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false without quotes, not {describe(value)}", f"write {key} = true")
+        return value
+
     def texts(self, key: str, default: tuple[str, ...], example: str, *, single_ok: bool = False) -> tuple[str, ...]:
         """A list of non-empty strings (or one string when single_ok), or default when the key is absent."""
         if key not in self.data:
