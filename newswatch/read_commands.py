@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -26,34 +27,78 @@ from .params import IsoDateTime, TimeZone
     type=TimeZone(),
     help="Time zone of --date and today (default: [monitor] timezone, else local).",
 )
+@click.option(
+    "--deliver",
+    is_flag=True,
+    help="Also do what `newswatch run` does with a digest: write the files and the feed, send the email and "
+    "notifications, and remember it. Without --date/--since it covers the time since the last delivered digest.",
+)
+@click.option(
+    "--digest-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --deliver: where the files go (default: [monitor] digest_dir, else 'digests' next to the database).",
+)
 @click.pass_obj
-def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str, zone: ZoneInfo | None) -> None:
-    """New and edited articles of a day (default today), edits with a word-level diff.
+def digest(
+    obj: Context,
+    day: datetime | None,
+    since: datetime | None,
+    fmt: str,
+    zone: ZoneInfo | None,
+    deliver: bool,
+    digest_dir: Path | None,
+) -> None:
+    """New and edited articles of a day (default today), edits shown in their sentence.
 
-    Also lists articles gone (404/410 several checks in a row) or back, and what needs
-    attention (sites failing run after run, extraction drift). Keywords of [monitor]
-    watchlist are marked and listed first.
+    Also lists articles gone (404/410 several checks in a row) or back, sites watched for the
+    first time (a baseline, counted, not listed) and what needs attention (sites failing run
+    after run, extraction drift, failed notifications). Keywords of [monitor] watchlist are
+    marked and listed first.
     """
-    from monitor.attention import needs_attention
-    from monitor.digest import build_digest, day_window, iso
+    from monitor.compose import Window, compose_digest, since_last_digest
+    from monitor.digest import day_window, iso
     from monitor.render import render
 
     if day and since:
         raise click.UsageError("give --date or --since, not both")
     config = obj.config()
     tz = zone or _local_zone(config.monitor.timezone)
+    now = datetime.now(tz)
+    db = obj.existing_db() if deliver else obj.store()
     if since:
         moment = since if since.tzinfo else since.replace(tzinfo=tz)
-        start, end, label = iso(moment), "9999", f"since {moment.isoformat()}"
+        window = Window(iso(moment), iso(now) if deliver else "9999", f"since {moment.isoformat()}")
+    elif day or not deliver:
+        the_day = day.date() if day else now.date()
+        window = Window(*day_window(the_day, tz), f"{the_day.isoformat()} ({tz.key})")
     else:
-        the_day = day.date() if day else datetime.now(tz).date()
-        start, end = day_window(the_day, tz)
-        label = f"{the_day.isoformat()} ({tz.key})"
-    db = obj.store()
-    result = build_digest(db, start, end, label)
-    result.attention = needs_attention(db, [s.name for s in config.sites], config.monitor.failing_runs)
-    result.apply_watchlist(list(config.monitor.watchlist))
+        window = since_last_digest(db, now, tz.key)
+    result = compose_digest(db, config, window, now)
     click.echo(render(result, fmt), nl=False)
+    if deliver:
+        _deliver(obj, config, db, result, window, now, digest_dir)
+
+
+def _deliver(obj: Context, config, db, result, window, now: datetime, digest_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from monitor.jobs import digest_stamp
+    from monitor.publish import publish_digest
+
+    from .monitor_commands import digest_folder
+
+    folder = digest_folder(obj, config, digest_dir)
+    tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+    try:
+        done = publish_digest(db, config, result, window, folder, now, digest_stamp(config, now, tz))
+    finally:
+        db.close()
+    if done.skipped:
+        click.echo("Nothing to report: no digest written or sent (skip_empty).", err=True)
+    for path in done.paths:
+        click.echo(f"wrote {path}", err=True)
+    for sent in done.sent:
+        click.echo(f"notified {sent.target}" if sent.ok else f"could not notify {sent.target}: {sent.error}", err=True)
+    if done.errors:
+        raise click.ClickException("; ".join(done.errors))
 
 
 def _local_zone(configured: str | None) -> ZoneInfo:
@@ -142,9 +187,11 @@ def sites(obj: Context) -> None:
 
 @click.command()
 @click.argument("text", nargs=-1, required=True)
-@click.option("--fts", is_flag=True, help="TEXT is an FTS5 query (a OR b, NEAR(a b), \"a phrase\"), not plain words.")
+@click.option("--fts", is_flag=True, help='TEXT is an FTS5 query (a OR b, NEAR(a b), "a phrase"), not plain words.')
 @click.option("--site", help="Only this site's articles.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published (else first seen) since this day.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published (else first seen) since this day."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
 @click.pass_obj

@@ -76,7 +76,9 @@ def test_chinese_substrings_long_and_short(db: Database) -> None:
     assert _titles(db, "有效性抽查") == ["关于开展2024年度CCC认证证书有效性抽查工作的通知"]
     assert _titles(db, "认证") == ["关于开展2024年度CCC认证证书有效性抽查工作的通知"]  # 2 characters: LIKE
     assert _titles(db, "证") == ["关于开展2024年度CCC认证证书有效性抽查工作的通知"]
-    assert _titles(db, "抽查 CCC 6月") == ["关于开展2024年度CCC认证证书有效性抽查工作的通知"]  # mixed lengths, all required
+    assert _titles(db, "抽查 CCC 6月") == [
+        "关于开展2024年度CCC认证证书有效性抽查工作的通知"
+    ]  # mixed lengths, all required
     assert _titles(db, "抽查 ISO") == []
 
 
