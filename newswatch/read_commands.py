@@ -111,12 +111,20 @@ def _local_zone(configured: str | None) -> ZoneInfo:
 
 @click.command()
 @click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print the article, its versions and events as JSON.")
 @click.pass_obj
-def history(obj: Context, url: str) -> None:
+def history(obj: Context, url: str, as_json: bool) -> None:
     """List every stored version of the article at URL, and its events."""
     config = obj.config()  # a registry named but missing or wrong is an error here too
     db = obj.store()
     article = _article(db, url, config.crawl.tracking_params)
+    if as_json:
+        events = [
+            {**e, "changed_fields": json.loads(e["changed_fields"] or "null")} for e in events_of(db, article["id"])
+        ]
+        data = {"article": article, "versions": versions_of(db, article["id"]), "events": events}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
     click.echo(f"{article['url']}  [{article['site']}, {article['status']}]")
     click.echo(f"first seen {article['first_seen']}, last checked {article['last_checked']}")
     if article["last_error"]:
@@ -164,13 +172,22 @@ def _article(db, url: str, tracking: tuple[str, ...]) -> dict:  # type: ignore[n
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per site.")
 @click.pass_obj
-def sites(obj: Context) -> None:
+def sites(obj: Context, as_json: bool) -> None:
     """One line per site: last crawl and its result, articles, versions, failed runs in a row."""
     from store.queries import site_states
 
     config = obj.config()
     states = site_states(obj.store())
+    if as_json:
+        for site in config.sites:
+            state = states.get(site.name, {})
+            row = {"site": site.name, "title": site.display_name, "articles": state.get("articles", 0),
+                   "versions": state.get("versions", 0), "failures_in_a_row": state.get("failures_in_a_row", 0),
+                   "last_crawl": state.get("last")}  # fmt: skip
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
     click.echo(f"{'site':<12} {'last crawl':<20} {'result':<40} {'articles':>8} {'versions':>8} {'failing':>7}")
     for site in config.sites:
         state = states.get(site.name, {})
