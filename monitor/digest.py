@@ -111,6 +111,7 @@ class Digest:
                               (self.back, _newest_at)):  # fmt: skip
             items.sort(key=newest)
             items.sort(key=lambda i: (order.get(i.site, len(order)), i.site, not i.watch))
+        self.baselines.sort(key=lambda b: (order.get(b.site, len(order)), b.site))
 
     def page_url(self, item: Item) -> str | None:
         """The web view's page for the item (its diff, for an edit), when [monitor] base_url is set."""

@@ -14,7 +14,7 @@ from crawler.extract import extract
 
 from . import __version__
 from .context import Context
-from .desk_commands import check, export, notify
+from .desk_commands import check, export, notify, serve
 from .monitor_commands import demo, run, samples
 from .params import LOG_LEVELS, HttpUrl, NewswatchGroup
 from .read_commands import diff_cmd, digest, history, search, sites
@@ -157,5 +157,6 @@ for command in (
     check,
     notify,
     export,
+    serve,
 ):
     main.add_command(command)

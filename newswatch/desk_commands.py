@@ -140,3 +140,25 @@ def export(obj: Context, site: str | None, since: datetime | None, fmt: str, all
         return
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (only this machine by default)."
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve(obj: Context, host: str, port: int) -> None:
+    """Serve the read-only web view: sites, digests, articles and their versions, diffs, search, the feed.
+
+    The store is opened read-only for every request; nothing on the pages can change it.
+    Set [monitor] base_url to this address so digests and the feed link to its pages.
+    """
+    import uvicorn
+
+    from web.app import create_app
+
+    config = obj.config()
+    obj.store().close()  # fail now, with the fix, if there is no store to show
+    click.echo(f"Serving {obj.db_path} read-only at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(create_app(config, obj.db_path), host=host, port=port, log_level="warning", access_log=False)
