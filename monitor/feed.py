@@ -51,9 +51,11 @@ def build_feed(db: Database, config: Config, limit: int = FEED_ENTRIES) -> bytes
         page = f"{monitor.base_url}/article/{event['article_id']}" if monitor.base_url else None
         if page and event["kind"] == "edited" and event["previous_version_id"]:
             page += f"/diff?a={event['previous_version_id']}&b={event['version_id']}"
-        for href, rel in ((page, "alternate"), (event["url"], "related" if page else "alternate")):
-            if href and href.startswith(("http://", "https://")):
-                entry.link(href=href, rel=rel)
+        # One link (the alternate): feedgen 1.0 writes no rel on entry links, so a second one
+        # would be a second alternate, which Atom forbids. The original page is in the content.
+        href = page or event["url"]
+        if href.startswith(("http://", "https://")):
+            entry.link(href=href)
         entry.updated(datetime.fromisoformat(event["at"]))
         entry.category(term=event["site"], label=titles.get(event["site"], event["site"]))
         entry.summary(summary(event["body"] or ""))
@@ -63,7 +65,8 @@ def build_feed(db: Database, config: Config, limit: int = FEED_ENTRIES) -> bytes
 
 def _content(db: Database, event: dict) -> str:  # type: ignore[type-arg]
     """The entry's HTML: the changes of an edit, else the article's text."""
-    site = f"<p>[{escape(event['site'])}] {escape(event['published'] or '')}</p>"
+    original = safe_link(event["url"], "original page")
+    site = f"<p>[{escape(event['site'])}] {escape(event['published'] or '')} · {original}</p>"
     if event["kind"] == "edited":
         before, after = version(db, event["previous_version_id"]) or {}, version(db, event["version_id"]) or {}
         fields = [f for f in DIFF_FIELDS if (before.get(f) or "") != (after.get(f) or "")]

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sqlite_utils import Database
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -54,7 +55,7 @@ class Desk:
         self.config = config
         self.db_path = db_path
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        self.templates.env.globals["lang"] = lang_attr
+        self.templates.env.globals["lang"] = lambda language: Markup(lang_attr(language))  # already escaped
         self.titles = {s.name: s.display_name for s in config.sites}
 
     @contextmanager
