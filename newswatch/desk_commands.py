@@ -14,6 +14,8 @@ from crawler.config import ConfigError, Site
 from .context import Context
 from .params import HttpUrl, IsoDateTime
 
+NO_PATTERN = "(?!)"  # matches nothing: `check --url` without --article-pattern lists link shapes instead
+
 
 @click.command()
 @click.argument("site", required=False)
@@ -47,7 +49,7 @@ def check(
             found += page_links(page, final)
             click.echo(f"{url}: {len(page):,} bytes")
         links = sort_links(entry, list(dict.fromkeys(found)))
-        if not entry.article_pattern:
+        if entry.article_pattern == NO_PATTERN:
             click.echo("\nno article_pattern: the commonest link shapes on the site (counts) are")
             for shape, count in shapes(links.other):
                 click.echo(f"  {count:>4}  '{shape}$'")
@@ -90,7 +92,7 @@ def _site_to_check(obj: Context, site: str | None, url: str | None, article: str
     from urllib.parse import urlsplit
 
     host = urlsplit(url).hostname or ""
-    return Site("check", (url,), (host.removeprefix("www."),), article or "", follow)
+    return Site("check", (url,), (host.removeprefix("www."),), article or NO_PATTERN, follow)
 
 
 @click.command()
