@@ -21,7 +21,7 @@ _END = frozenset(".!?;。！？；")
 _SOFT = frozenset(",，、:：")  # where a long sentence may be cut without splitting a term
 _CONTEXT_CHARS = 160  # at most this much unchanged text either side, cut at a word or a comma
 _MAX_CHANGE_CHARS = 600  # a longer removed or added run is shortened in the digest (not in the web view)
-_TIMEOUT_SECONDS = 2.0
+_TIMEOUT_SECONDS = 0.5  # per field: a rewritten article gets a coarser diff, never a slow one
 ALGORITHM = "dmp-sentence-1"  # bump when hunks change shape: cached diffs of another algorithm are not reused
 
 EQUAL, REMOVED, ADDED = "=", "-", "+"
@@ -60,6 +60,8 @@ class Hunk:
         return {
             "old": self.old,
             "new": self.new,
+            "removed": self.removed,
+            "added": self.added,
             "segments": [list(s) for s in self.segments],
             "cut_before": self.cut_before,
             "cut_after": self.cut_after,
