@@ -23,6 +23,12 @@ HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl SITE -O items.jsonl` writes whole article items (the article's fields and how
+# the page was fetched), but not the raw page bytes: those stay in the store.
+FEED_EXPORT_FIELDS = [
+    "site", "article", "fetched_url", "content_type", "etag", "last_modified", "key", "aliases", "extractor",
+    "hints", "fetched_on",
+]  # fmt: skip
 LOG_LEVEL = "INFO"
 
 # Every crawl run (lock, run row, outcomes) is owned by one extension; robots.txt is read

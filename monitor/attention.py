@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
+from store.notifications import failing_notifications
 from store.queries import (
     FAILED_STATUSES,
     NEUTRAL_STATUSES,
@@ -34,6 +35,11 @@ def needs_attention(db: Database, sites: Sequence[str], failing_runs: int = FAIL
                     "(the layout may have changed; try `newswatch extract URL`)."
                 )
         notes += _lost_fields(db, site)
+    for failed in failing_notifications(db):
+        notes.append(
+            f"notify: the digest could not be sent to {failed['target']} ({failed['tries']} tries, last at "
+            f"{failed['at'][:16].replace('T', ' ')}): {failed['error']}. Check the URL in [monitor] notify."
+        )
     return notes
 
 

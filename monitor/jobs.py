@@ -9,20 +9,17 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawler.config import Config, Site
 from store import open_db
 from store.crawls import close_abandoned
-from store.queries import last_digest, record_digest
 
-from .attention import needs_attention
-from .delivery import DeliveryError, EmailDelivery, FeedDelivery, FileDelivery
-from .digest import build_digest, iso
-from .feed import build_feed
+from .compose import compose_digest, since_last_digest
+from .digest import iso
+from .publish import publish_digest
 from .render import headline
 
 logger = logging.getLogger(__name__)
@@ -123,7 +120,7 @@ def _stop(child: subprocess.Popen[str], grace: float) -> tuple[str, str]:
 
 @dataclass
 class DigestJob:
-    """Writes the digest of everything since the previous one: files, feed, and optional email."""
+    """Writes the digest of everything since the previous one: files, feed, email, notifications."""
 
     config: Config
     db_path: Path
@@ -132,34 +129,23 @@ class DigestJob:
     tz: ZoneInfo
 
     def __call__(self) -> list[Path]:
-        """Build, render and deliver one digest; return the files written."""
-        monitor = self.config.monitor
+        """Compose and deliver one digest (as `newswatch digest --deliver` does); return the files written."""
         now = self.clock()
         db = open_db(self.db_path)
         try:
-            previous = last_digest(db)
-            start = previous["end"] if previous else iso(now - timedelta(days=1))
-            end = iso(now)
-            local = now.astimezone(self.tz)
-            digest = build_digest(db, start, end, f"{local:%Y-%m-%d %H:%M} ({self.tz.key})")
-            digest.attention = needs_attention(db, [s.name for s in self.config.sites], monitor.failing_runs)
-            digest.apply_watchlist(list(monitor.watchlist))
-            stamp = f"{local:%Y-%m-%d}" if not monitor.digest_interval_minutes else f"{local:%Y-%m-%d-%H%M%S}"
-            paths = FileDelivery(self.folder).deliver(digest, stamp)
-            paths.append(FeedDelivery(self.folder / "feed.atom").deliver(build_feed(db, monitor.feed_url)))
-            record_digest(db, start, end, iso(now), len(digest.new), len(digest.edited), str(paths[0]))
+            window = since_last_digest(db, now.astimezone(self.tz), self.tz.key)
+            digest = compose_digest(db, self.config, window, now)
+            done = publish_digest(
+                db, self.config, digest, window, self.folder, now, digest_stamp(self.config, now, self.tz)
+            )
         finally:
             db.close()
-        logger.info("digest: %s, written to %s", headline(digest), self.folder)
-        self._email(digest)
-        return paths
+        what = "nothing to report, not written (skip_empty)" if done.skipped else f"written to {self.folder}"
+        logger.info("digest: %s, %s", headline(digest), what)
+        return done.paths
 
-    def _email(self, digest: Any) -> None:
-        settings = self.config.monitor.email
-        if settings is None:
-            return
-        try:
-            EmailDelivery(settings).deliver(digest)
-            logger.info("digest: emailed to %s", ", ".join(settings.to))
-        except DeliveryError as exc:
-            logger.error("digest: %s", exc)
+
+def digest_stamp(config: Config, now: datetime, tz: ZoneInfo) -> str:
+    """The digest's file stamp: the day, or the minute when digests come every few minutes."""
+    local = now.astimezone(tz)
+    return f"{local:%Y-%m-%d}" if not config.monitor.digest_interval_minutes else f"{local:%Y-%m-%d-%H%M%S}"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from itertools import groupby
 
 from w3lib.url import safe_url_string
 
-from .diff import Hunk
+from .diff import ADDED, REMOVED, Hunk
 from .digest import Digest, Item
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
@@ -30,16 +29,33 @@ def render(digest: Digest, fmt: str) -> str:
 
 
 def headline(digest: Digest) -> str:
-    """'3 new, 1 edited' plus gone/back counts when there are any."""
+    """'3 new, 1 edited' plus gone/back counts and first crawls when there are any."""
     parts = [f"{len(digest.new)} new", f"{len(digest.edited)} edited"]
     parts += [f"{len(items)} {name}" for name, items in (("gone", digest.gone), ("back", digest.back)) if items]
+    if digest.baselines:
+        parts.append(f"started watching {len(digest.baselines)} site{'s' if len(digest.baselines) > 1 else ''}")
     return ", ".join(parts)
 
 
-def by_site(items: Sequence[Item]) -> list[tuple[str, list[Item]]]:
-    """Items grouped by site, watchlist matches first within each group."""
-    ordered = sorted(items, key=lambda i: (i.site, not i.watch))
-    return [(site, list(group)) for site, group in groupby(ordered, key=lambda i: i.site)]
+def started_watching(digest: Digest) -> list[str]:
+    """'cqc-en: started watching, 127 articles', one line per site whose baseline is in the window."""
+    return [
+        f"{b.site}: started watching, {b.articles} article{'s' if b.articles != 1 else ''}" for b in digest.baselines
+    ]
+
+
+def hunk_text(hunk: Hunk, removed: str = "[-{}-]", added: str = "{{+{}+}}", escape=lambda s: s) -> str:  # type: ignore[no-untyped-def]
+    """One change inline: …same [-removed-]{+added+} same… (paragraph breaks shown as ¶)."""
+    parts = []
+    for op, text in hunk.segments:
+        text = escape(re.sub(r"\s*\n\s*", " ¶ ", text))
+        parts.append(removed.format(text) if op == REMOVED else added.format(text) if op == ADDED else text)
+    return ("…" if hunk.cut_before else "") + "".join(parts) + ("…" if hunk.cut_after else "")
+
+
+def text_hunk(hunk: Hunk) -> str:
+    """One change in text form: …before [-removed-]{+added+} after…"""
+    return hunk_text(hunk)
 
 
 def render_text(digest: Digest) -> str:
@@ -47,43 +63,34 @@ def render_text(digest: Digest) -> str:
     lines = [f"newswatch digest — {digest.label}", headline(digest), ""]
     if digest.attention:
         lines += ["NEEDS ATTENTION", *[f"  ! {note}" for note in digest.attention], ""]
-    lines.append(f"NEW ({len(digest.new)})")
-    for site, items in by_site(digest.new):
-        lines.append(f"  [{site}]")
-        for item in items:
-            lines += _text_item(item)
-    if not digest.new:
-        lines.append("  (none)")
-    lines += ["", f"EDITED ({len(digest.edited)})"]
-    for item in digest.edited:
-        lines += _text_item(item)
-        lines.append(f"    changed: {', '.join(item.changed_fields)}")
-        for name, hunks in item.diff.items():
-            lines += [f"    {name}: {text_hunk(h)}" for h in hunks]
-    if not digest.edited:
-        lines.append("  (none)")
-    for title, items in (("GONE", digest.gone), ("BACK", digest.back)):
-        if items:
-            lines += ["", f"{title} ({len(items)})"]
-            for item in items:
-                lines += _text_item(item)
-    return "\n".join(lines) + "\n"
+    if digest.baselines:
+        lines += ["STARTED WATCHING", *[f"  {line}" for line in started_watching(digest)], ""]
+    for title, items in (("NEW", digest.new), ("EDITED", digest.edited), ("GONE", digest.gone), ("BACK", digest.back)):
+        if not items and title in ("GONE", "BACK"):
+            continue
+        lines.append(f"{title} ({len(items)})")
+        for site, group in digest.groups(items):
+            lines.append(f"  [{site}] {digest.title_of(site)}" if digest.title_of(site) != site else f"  [{site}]")
+            for item in group:
+                lines += _text_item(digest, item)
+        if not items:
+            lines.append("  (none)")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _text_item(item: Item) -> list[str]:
+def _text_item(digest: Digest, item: Item) -> list[str]:
     meta = " · ".join(x for x in (item.site, item.published, item.origin) if x)
     mark = f"★ [{', '.join(item.watch)}] " if item.watch else ""
     out = [f"- {mark}{item.title or '(untitled)'}", f"    {meta}", f"    {item.url}"]
+    if page := digest.page_url(item):
+        out.append(f"    {page}")
     if item.summary and not item.changed_fields:
         out.append(f"    {item.summary}")
+    if item.changed_fields:
+        out.append(f"    changed: {', '.join(item.changed_fields)}")
+        out += [f"    {name}: {text_hunk(h)}" for name, hunks in item.diff.items() for h in hunks]
     return out
-
-
-def text_hunk(hunk: Hunk) -> str:
-    """One change in text form: …before [-removed-]{+added+} after…"""
-    removed = f"[-{hunk.removed}-]" if hunk.removed else ""
-    added = f"{{+{hunk.added}+}}" if hunk.added else ""
-    return f"…{hunk.before}{removed}{added}{hunk.after}…"
 
 
 def md_escape(text: str | None) -> str:
@@ -99,9 +106,7 @@ def md_url(url: str) -> str:
 
 def md_hunk(hunk: Hunk) -> str:
     """One change in Markdown: removed words struck through, added words bold."""
-    removed = f"~~{md_escape(hunk.removed)}~~" if hunk.removed.strip() else ""
-    added = f"**{md_escape(hunk.added)}**" if hunk.added.strip() else ""
-    return f"…{md_escape(hunk.before)}{removed}{added}{md_escape(hunk.after)}…"
+    return hunk_text(hunk, "~~{}~~", "**{}**", md_escape)
 
 
 def render_markdown(digest: Digest) -> str:
@@ -109,33 +114,34 @@ def render_markdown(digest: Digest) -> str:
     lines = [f"# newswatch digest — {md_escape(digest.label)}", "", headline(digest), ""]
     if digest.attention:
         lines += ["## Needs attention", "", *[f"- {md_escape(note)}" for note in digest.attention], ""]
-    lines += [f"## New ({len(digest.new)})", ""]
-    for site, items in by_site(digest.new):
-        lines += [f"### {md_escape(site)}", ""]
-        for item in items:
-            lines += [*_md_item(item), f"  {md_escape(item.summary)}", ""]
-    lines += [f"## Edited ({len(digest.edited)})", ""]
-    for item in digest.edited:
-        lines += _md_item(item)
-        lines.append(f"  Changed: {', '.join(item.changed_fields)}")
-        for name, hunks in item.diff.items():
-            lines += [f"  - {name}: {md_hunk(h)}" for h in hunks]
-        lines.append("")
-    for title, items in (("Gone", digest.gone), ("Back", digest.back)):
-        if items:
-            lines += [f"## {title} ({len(items)})", ""]
-            for item in items:
-                lines += [*_md_item(item), ""]
+    if digest.baselines:
+        lines += ["## Started watching", "", *[f"- {md_escape(line)}" for line in started_watching(digest)], ""]
+    for title, items in (("New", digest.new), ("Edited", digest.edited), ("Gone", digest.gone), ("Back", digest.back)):
+        if not items and title in ("Gone", "Back"):
+            continue
+        lines += [f"## {title} ({len(items)})", ""]
+        for site, group in digest.groups(items):
+            lines += [f"### {md_escape(digest.title_of(site))}", ""]
+            for item in group:
+                lines += [*_md_item(digest, item), ""]
     return "\n".join(lines)
 
 
-def _md_item(item: Item) -> list[str]:
+def _md_item(digest: Digest, item: Item) -> list[str]:
     meta = " · ".join(md_escape(x) for x in (item.site, item.published, item.origin) if x)
     url = item.url if item.url.startswith(SAFE_SCHEMES) else ""
     mark = f"★ \\[{md_escape(', '.join(item.watch))}\\] " if item.watch else ""
     title = md_escape(item.title or "(untitled)")
     head = f"- {mark}[{title}](<{md_url(url)}>)" if url else f"- {mark}{title}"
-    return [head, f"  {meta}"]
+    out = [head, f"  {meta}"]
+    if page := digest.page_url(item):
+        out[1] += f" · [history](<{md_url(page)}>)"
+    if item.changed_fields:
+        out.append(f"  Changed: {', '.join(item.changed_fields)}")
+        out += [f"  - {name}: {md_hunk(h)}" for name, hunks in item.diff.items() for h in hunks]
+    elif item.summary:
+        out.append(f"  {md_escape(item.summary)}")
+    return out
 
 
 def render_change(url: str, fields: Sequence[str], diffs: dict[str, list[Hunk]], when: str) -> str:

@@ -14,6 +14,7 @@ from crawler.extract import extract
 
 from . import __version__
 from .context import Context
+from .desk_commands import check, export, notify, serve
 from .monitor_commands import demo, run, samples
 from .params import LOG_LEVELS, HttpUrl, NewswatchGroup
 from .read_commands import diff_cmd, digest, history, search, sites
@@ -143,5 +144,20 @@ def extract_cmd(source: str, url: str | None, as_json: bool, content_type: str |
     click.echo(article.body or "(no article text found)")
 
 
-for command in (run, digest, sites, search, history, diff_cmd, migrate, reextract, demo, samples):
+for command in (
+    run,
+    digest,
+    sites,
+    search,
+    history,
+    diff_cmd,
+    migrate,
+    reextract,
+    demo,
+    samples,
+    check,
+    notify,
+    export,
+    serve,
+):
     main.add_command(command)

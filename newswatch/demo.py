@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -46,11 +47,13 @@ def run_demo(keep: Path | None) -> int:
         if _crawl(config, db):
             return 1
         click.secho(f"\n4. The digest of everything since {mark}:\n", bold=True)
-        from monitor.digest import build_digest
+        from crawler.config import load_config
+        from monitor.compose import Window, compose_digest
         from monitor.render import render_text
 
         store = open_db(db)
-        click.echo(render_text(build_digest(store, mark, "9999", f"since {mark}")))
+        window = Window(mark, "9999", f"since {mark}")
+        click.echo(render_text(compose_digest(store, load_config(config), window, datetime.now(UTC))))
         chrome_events = events_between(store, mark, "9999")
         store.close()
         cspress = [e for e in chrome_events if e["site"] == "cspress"]

@@ -12,7 +12,7 @@ from crawler.config import Config, ConfigError
 from .context import Context
 
 
-def _digest_dir(obj: Context, config: Config, option: Path | None) -> Path:
+def digest_folder(obj: Context, config: Config, option: Path | None) -> Path:
     """--digest-dir, else [monitor] digest_dir (resolved against the registry's folder at load), else next to the store."""
     return option or config.monitor.digest_dir or obj.db_path.parent / "digests"
 
@@ -42,7 +42,7 @@ def run(obj: Context, digest_dir: Path | None) -> None:
     obj.db().close()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    folder = _digest_dir(obj, config, digest_dir)
+    folder = digest_folder(obj, config, digest_dir)
     names = ", ".join(s.name for s in config.sites)
     click.echo(f"Monitoring {names}; store {obj.db_path}; digests in {folder}", err=True)
     try:

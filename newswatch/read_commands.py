@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -26,34 +27,78 @@ from .params import IsoDateTime, TimeZone
     type=TimeZone(),
     help="Time zone of --date and today (default: [monitor] timezone, else local).",
 )
+@click.option(
+    "--deliver",
+    is_flag=True,
+    help="Also do what `newswatch run` does with a digest: write the files and the feed, send the email and "
+    "notifications, and remember it. Without --date/--since it covers the time since the last delivered digest.",
+)
+@click.option(
+    "--digest-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --deliver: where the files go (default: [monitor] digest_dir, else 'digests' next to the database).",
+)
 @click.pass_obj
-def digest(obj: Context, day: datetime | None, since: datetime | None, fmt: str, zone: ZoneInfo | None) -> None:
-    """New and edited articles of a day (default today), edits with a word-level diff.
+def digest(
+    obj: Context,
+    day: datetime | None,
+    since: datetime | None,
+    fmt: str,
+    zone: ZoneInfo | None,
+    deliver: bool,
+    digest_dir: Path | None,
+) -> None:
+    """New and edited articles of a day (default today), edits shown in their sentence.
 
-    Also lists articles gone (404/410 several checks in a row) or back, and what needs
-    attention (sites failing run after run, extraction drift). Keywords of [monitor]
-    watchlist are marked and listed first.
+    Also lists articles gone (404/410 several checks in a row) or back, sites watched for the
+    first time (a baseline, counted, not listed) and what needs attention (sites failing run
+    after run, extraction drift, failed notifications). Keywords of [monitor] watchlist are
+    marked and listed first.
     """
-    from monitor.attention import needs_attention
-    from monitor.digest import build_digest, day_window, iso
+    from monitor.compose import Window, compose_digest, since_last_digest
+    from monitor.digest import day_window, iso
     from monitor.render import render
 
     if day and since:
         raise click.UsageError("give --date or --since, not both")
     config = obj.config()
     tz = zone or _local_zone(config.monitor.timezone)
+    now = datetime.now(tz)
+    db = obj.existing_db() if deliver else obj.store()
     if since:
         moment = since if since.tzinfo else since.replace(tzinfo=tz)
-        start, end, label = iso(moment), "9999", f"since {moment.isoformat()}"
+        window = Window(iso(moment), iso(now) if deliver else "9999", f"since {moment.isoformat()}")
+    elif day or not deliver:
+        the_day = day.date() if day else now.date()
+        window = Window(*day_window(the_day, tz), f"{the_day.isoformat()} ({tz.key})")
     else:
-        the_day = day.date() if day else datetime.now(tz).date()
-        start, end = day_window(the_day, tz)
-        label = f"{the_day.isoformat()} ({tz.key})"
-    db = obj.store()
-    result = build_digest(db, start, end, label)
-    result.attention = needs_attention(db, [s.name for s in config.sites], config.monitor.failing_runs)
-    result.apply_watchlist(list(config.monitor.watchlist))
+        window = since_last_digest(db, now, tz.key)
+    result = compose_digest(db, config, window, now)
     click.echo(render(result, fmt), nl=False)
+    if deliver:
+        _deliver(obj, config, db, result, window, now, digest_dir)
+
+
+def _deliver(obj: Context, config, db, result, window, now: datetime, digest_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from monitor.jobs import digest_stamp
+    from monitor.publish import publish_digest
+
+    from .monitor_commands import digest_folder
+
+    folder = digest_folder(obj, config, digest_dir)
+    tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+    try:
+        done = publish_digest(db, config, result, window, folder, now, digest_stamp(config, now, tz))
+    finally:
+        db.close()
+    if done.skipped:
+        click.echo("Nothing to report: no digest written or sent (skip_empty).", err=True)
+    for path in done.paths:
+        click.echo(f"wrote {path}", err=True)
+    for sent in done.sent:
+        click.echo(f"notified {sent.target}" if sent.ok else f"could not notify {sent.target}: {sent.error}", err=True)
+    if done.errors:
+        raise click.ClickException("; ".join(done.errors))
 
 
 def _local_zone(configured: str | None) -> ZoneInfo:
@@ -66,12 +111,20 @@ def _local_zone(configured: str | None) -> ZoneInfo:
 
 @click.command()
 @click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print the article, its versions and events as JSON.")
 @click.pass_obj
-def history(obj: Context, url: str) -> None:
+def history(obj: Context, url: str, as_json: bool) -> None:
     """List every stored version of the article at URL, and its events."""
     config = obj.config()  # a registry named but missing or wrong is an error here too
     db = obj.store()
     article = _article(db, url, config.crawl.tracking_params)
+    if as_json:
+        events = [
+            {**e, "changed_fields": json.loads(e["changed_fields"] or "null")} for e in events_of(db, article["id"])
+        ]
+        data = {"article": article, "versions": versions_of(db, article["id"]), "events": events}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
     click.echo(f"{article['url']}  [{article['site']}, {article['status']}]")
     click.echo(f"first seen {article['first_seen']}, last checked {article['last_checked']}")
     if article["last_error"]:
@@ -119,13 +172,22 @@ def _article(db, url: str, tracking: tuple[str, ...]) -> dict:  # type: ignore[n
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per site.")
 @click.pass_obj
-def sites(obj: Context) -> None:
+def sites(obj: Context, as_json: bool) -> None:
     """One line per site: last crawl and its result, articles, versions, failed runs in a row."""
     from store.queries import site_states
 
     config = obj.config()
     states = site_states(obj.store())
+    if as_json:
+        for site in config.sites:
+            state = states.get(site.name, {})
+            row = {"site": site.name, "title": site.display_name, "articles": state.get("articles", 0),
+                   "versions": state.get("versions", 0), "failures_in_a_row": state.get("failures_in_a_row", 0),
+                   "last_crawl": state.get("last")}  # fmt: skip
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
     click.echo(f"{'site':<12} {'last crawl':<20} {'result':<40} {'articles':>8} {'versions':>8} {'failing':>7}")
     for site in config.sites:
         state = states.get(site.name, {})
@@ -141,23 +203,49 @@ def sites(obj: Context) -> None:
 
 
 @click.command()
-@click.argument("text")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--fts", is_flag=True, help='TEXT is an FTS5 query (a OR b, NEAR(a b), "a phrase"), not plain words.')
+@click.option("--site", help="Only this site's articles.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published (else first seen) since this day."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
 @click.pass_obj
-def search(obj: Context, text: str, limit: int) -> None:
-    """Full-text search over the current version of every article (SQLite FTS5 query syntax)."""
-    import sqlite3
+def search(
+    obj: Context, text: tuple[str, ...], fts: bool, site: str | None, since: datetime | None, limit: int, as_json: bool
+) -> None:
+    """Search the current version of every article, best match first.
 
-    from store.queries import search_current
+    \b
+    Every word must occur (as a substring, any case): CCC, ISO/TC 292, 认证, GB/T 19001-2016.
+    "Quoted words" must occur together. --fts takes SQLite FTS5 syntax instead.
+    """
+    from store.search import SearchError, SearchQuery, marked
+    from store.search import search as run_search
 
-    obj.config()
-    db = obj.store()
+    config = obj.config()
+    if site:
+        _known_site(config, site)
+    query = SearchQuery(" ".join(text), fts, site, since.date().isoformat() if since else None, limit)
     try:
-        rows = search_current(db, text, limit)
-    except sqlite3.OperationalError as exc:
-        raise click.ClickException(f"cannot search for {text!r}: {exc}. Put phrases in double quotes.") from exc
-    for row in rows:
-        click.echo(f"{row['published'] or '-':<10}  [{row['site']}] {row['title']}")
-        click.echo(f"            {row['url']}")
-        click.echo(f"            {row['snippet']}")
-    click.echo(f"{len(rows)} result(s)", err=True)
+        hits = run_search(obj.store(), query)
+    except SearchError as exc:
+        raise click.ClickException(f"cannot search for {query.text!r}: {exc}") from exc
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            continue
+        click.echo(f"{hit.published or '-':<10}  [{hit.site}] {hit.title}")
+        click.echo(f"            {hit.url}")
+        click.echo(f"            {marked(hit.snippet, '[', ']')}")
+    click.echo(f"{len(hits)} result(s)", err=True)
+
+
+def _known_site(config, name: str) -> None:  # type: ignore[no-untyped-def]
+    from crawler.config import ConfigError
+
+    try:
+        config.site(name)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -145,7 +145,72 @@ def m003_identity_and_provenance(db: Database) -> None:
 
 
 @MIGRATIONS()
-def m004_site_evidence(db: Database) -> None:
+def m004_search_current(db: Database) -> None:
+    """Full-text search over the current version of each article only, with the trigram
+    tokenizer: it finds Latin tokens inside Chinese text (`CCC` in `年度CCC认证`), standard
+    numbers (`GB/T 19001-2016`) and Chinese substrings, which unicode61 cannot. The index
+    reads its text through the `current_text` view (no second copy of the bodies) and
+    triggers on `articles` keep it current whenever `current_version_id` changes."""
+    if db.table("versions").detect_fts():
+        db.table("versions").disable_fts()  # the old index over every version, and its triggers
+    db.executescript(
+        """
+        CREATE VIEW current_text AS
+            SELECT a.id AS article_id, v.title AS title, v.body AS body
+            FROM articles a JOIN versions v ON v.id = a.current_version_id;
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            title, body, content='current_text', content_rowid='article_id', tokenize='trigram'
+        );
+        CREATE TRIGGER articles_search_insert AFTER INSERT ON articles
+        WHEN new.current_version_id IS NOT NULL BEGIN
+            INSERT INTO search_fts(rowid, title, body)
+                SELECT new.id, title, body FROM versions WHERE id = new.current_version_id;
+        END;
+        CREATE TRIGGER articles_search_update AFTER UPDATE OF current_version_id ON articles
+        WHEN new.current_version_id IS NOT old.current_version_id BEGIN
+            INSERT INTO search_fts(search_fts, rowid, title, body)
+                SELECT 'delete', old.id, title, body FROM versions WHERE id = old.current_version_id;
+            INSERT INTO search_fts(rowid, title, body)
+                SELECT new.id, title, body FROM versions WHERE id = new.current_version_id;
+        END;
+        CREATE TRIGGER articles_search_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO search_fts(search_fts, rowid, title, body)
+                SELECT 'delete', old.id, title, body FROM versions WHERE id = old.current_version_id;
+        END;
+        INSERT INTO search_fts(search_fts) VALUES ('rebuild');
+        """
+    )
+
+
+@MIGRATIONS()
+def m005_digest_store(db: Database) -> None:
+    """Word diffs computed once per pair of versions (the digest reads them back), and every
+    attempt to send a notification (failures show under "needs attention")."""
+    db.executescript(
+        """
+        CREATE TABLE diffs (
+            old_version_id INTEGER NOT NULL REFERENCES versions(id),
+            new_version_id INTEGER NOT NULL REFERENCES versions(id),
+            algorithm TEXT NOT NULL,
+            hunks TEXT NOT NULL,
+            PRIMARY KEY (old_version_id, new_version_id, algorithm)
+        );
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            target TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            tries INTEGER NOT NULL,
+            error TEXT
+        );
+        CREATE INDEX notifications_target ON notifications(target, id);
+        CREATE INDEX events_kind_at ON events(kind, at);
+        """
+    )
+
+
+@MIGRATIONS()
+def m006_site_evidence(db: Database) -> None:
     """What a monitor knows beyond one page: listing link texts, site profiles, and the
     documents articles link to (each distinct file of an attachment is kept as a row)."""
     db.executescript(

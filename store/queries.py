@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,7 +13,6 @@ from common.urls import DEFAULT_TRACKING_PARAMS, url_key
 from .identity import find_article
 from .record import raw_page
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _EVENT_SQL = """
 SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
        e.changed_fields, a.url
@@ -163,33 +161,6 @@ def recent_crawls(db: Database, site: str, limit: int = 10) -> list[dict[str, An
     )
 
 
-def search_current(db: Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Full-text search over the current version of every article, best match first.
-
-    Chinese has no spaces, so the FTS index holds whole runs of characters as one token;
-    a query with Chinese characters is a substring search instead.
-    """
-    if _CJK.search(text):
-        pattern = f"%{text}%"
-        return list(
-            db.query(
-                """SELECT a.url, a.site, v.title, v.published, substr(v.body, max(1, instr(v.body, ?) - 20), 60)
-                   AS snippet FROM articles a JOIN versions v ON v.id = a.current_version_id
-                   WHERE v.title LIKE ? OR v.body LIKE ? ORDER BY v.published DESC LIMIT ?""",
-                [text, pattern, pattern, limit],
-            )
-        )
-    return list(
-        db.query(
-            """SELECT a.url, a.site, v.title, v.published, snippet(versions_fts, 1, '[', ']', '…', 12) AS snippet
-               FROM versions_fts JOIN versions v ON v.rowid = versions_fts.rowid
-               JOIN articles a ON a.current_version_id = v.id
-               WHERE versions_fts MATCH ? ORDER BY rank LIMIT ?""",
-            [text, limit],
-        )
-    )
-
-
 def last_digest(db: Database) -> dict[str, Any] | None:
     """The newest digest run."""
     rows = list(db.query("SELECT * FROM digests ORDER BY id DESC LIMIT 1"))
@@ -217,22 +188,55 @@ def versions_with_fields(db: Database, site: str, limit: int) -> list[dict[str, 
     )
 
 
-def recent_version_events(db: Database, limit: int) -> list[dict[str, Any]]:
-    """The newest 'new' and 'edited' events with their version's fields, newest first."""
-    return list(
-        db.query(
-            """SELECT e.id AS event_id, e.kind, e.at, e.site, e.changed_fields, a.url, a.id AS article_id,
-                      v.id AS version_id, v.title, v.published, v.origin, v.body
-               FROM events e JOIN articles a ON a.id = e.article_id JOIN versions v ON v.id = e.version_id
-               WHERE e.kind IN ('new', 'edited') ORDER BY e.id DESC LIMIT ?""",
-            [limit],
-        )
-    )
-
-
 def failure_reasons(db: Database, crawl_id: int) -> list[str]:
     """Why the pages of one crawl failed."""
     return [
         r["reason"]
         for r in db.query("SELECT reason FROM failures WHERE crawl_id = ? AND outcome = 'failed'", [crawl_id])
     ]
+
+
+def baselines(db: Database) -> dict[str, dict[str, Any]]:
+    """Per site, the crawls that make its baseline: up to its first crawl that finished (ok or
+    partial; all its crawls while none has), and when the first of them started."""
+    rows = db.query(
+        """SELECT site, min(started_at) AS started, max(id) AS last_id,
+                  min(CASE WHEN status IN ('ok', 'partial') THEN id END) AS done_id
+           FROM crawls GROUP BY site"""
+    )
+    return {r["site"]: {"started": r["started"], "upto": r["done_id"] or r["last_id"]} for r in rows}
+
+
+def event_rows(db: Database, start: str, end: str) -> list[dict[str, Any]]:
+    """The window's new, edited, gone and back events with their version's fields, oldest first."""
+    return list(
+        db.query(
+            """SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
+                      e.crawl_id, e.changed_fields, a.url, a.current_version_id
+               FROM events e JOIN articles a ON a.id = e.article_id
+               WHERE e.at >= ? AND e.at < ? AND e.kind IN ('new', 'edited', 'gone', 'back')
+               ORDER BY e.at, e.id""",
+            [start, end],
+        )
+    )
+
+
+_FEED_SQL = """
+WITH b AS (SELECT site, min(started_at) AS started,
+                  coalesce(min(CASE WHEN status IN ('ok', 'partial') THEN id END), max(id)) AS upto
+           FROM crawls GROUP BY site)
+SELECT e.id AS event_id, e.kind, e.at, e.site, e.changed_fields, e.previous_version_id, a.url,
+       a.id AS article_id, v.id AS version_id, v.title, v.published, v.origin, v.body, v.language
+FROM events e JOIN articles a ON a.id = e.article_id LEFT JOIN versions v ON v.id = e.version_id
+LEFT JOIN b ON b.site = e.site
+WHERE e.kind IN ('new', 'edited', 'gone', 'back')
+  AND NOT (e.kind = 'new' AND e.crawl_id IS NOT NULL AND e.crawl_id <= b.upto
+           AND coalesce(substr(v.published, 1, 10), '') < date(b.started, ?))
+ORDER BY e.id DESC LIMIT ?
+"""
+
+
+def feed_events(db: Database, limit: int, new_window_days: float) -> list[dict[str, Any]]:
+    """The newest new, edited, gone and back events with their version, newest first; a site's
+    baseline articles (monitor.digest) are left out, as the digest leaves them out."""
+    return list(db.query(_FEED_SQL, [f"-{new_window_days} days", limit]))

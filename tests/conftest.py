@@ -107,3 +107,12 @@ def table_count(db_path: Path, table: str) -> int:
         return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     finally:
         db.close()
+
+
+@pytest.fixture(scope="session")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The sample sites crawled twice (baseline, then a new article and edits), a digest
+    delivered, and `newswatch serve` running over the store (tests/desk.py)."""
+    from .desk import serve_desk
+
+    yield from serve_desk(tmp_path_factory.mktemp("desk"))

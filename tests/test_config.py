@@ -103,6 +103,8 @@ SITE_CASES = [
     ('name = "CQC ZH"', "name", 'not the string "CQC ZH"', 'name = "my-site"'),
     ("intervall_minutes = 60", "intervall_minutes", 'Did you mean "interval_minutes"', 'rename "intervall_minutes"'),
     ("colour = 1", "colour", "unknown key", 'remove "colour"'),
+    ("title = 5", "title", "must be a string", 'title = "CQC (English)"'),
+    ('title = " "', "title", "is empty", 'title = "CQC (English)"'),
 ]
 
 
@@ -195,6 +197,14 @@ MONITOR_CASES = [
     ("feed_url = 5", "feed_url", "must be a string", "feed_url ="),
     ("digest_dir = 5", "digest_dir", "must be a string", 'digest_dir = "digests"'),
     ('email = "analyst@example.org"', "email", "must be a table", "[monitor.email]"),
+    ("new_window_days = -1", "new_window_days", "at least 0", "new_window_days = 3"),
+    ('new_window_days = "3"', "new_window_days", "must be a number", "new_window_days = 3"),
+    ('skip_empty = "yes"', "skip_empty", "true or false", "skip_empty = true"),
+    ("skip_empty = 1", "skip_empty", "not the number 1", "skip_empty = true"),
+    ('base_url = "127.0.0.1:8080"', "base_url", "not an http(s) URL", 'base_url = "http://127.0.0.1:8080"'),
+    ('base_url = "ftp://example.org"', "base_url", "not an http(s) URL", "base_url = "),
+    ('notify = "ntfy.sh/topic"', "notify", "not an Apprise URL", "ntfy://ntfy.sh/my-topic"),
+    ("notify = [1]", "notify", "list of strings", "notify = ["),
 ]
 
 
@@ -296,6 +306,10 @@ failing_runs = 5
 gone_after = 2
 recheck = [[1, 2], [5, 48.5]]
 feed_url = "https://example.org/feed.atom"
+new_window_days = 7
+skip_empty = true
+base_url = "http://127.0.0.1:8080/"
+notify = "json://127.0.0.1:9000/hook"
 
 [monitor.email]
 host = "smtp.example.org"
@@ -317,6 +331,7 @@ timeout_minutes = 5
 download_timeout = 7.5
 retries = 0
 max_download_mb = 2
+title = "CQC (English)"
 """,
     )
     config = load_config(path)
@@ -336,6 +351,7 @@ max_download_mb = 2
                 download_timeout=7.5,
                 retries=0,
                 max_download_mb=2.0,
+                title="CQC (English)",
             ),
         ),
         monitor=MonitorConfig(
@@ -348,6 +364,10 @@ max_download_mb = 2
             gone_after=2,
             recheck=((1.0, 2.0), (5.0, 48.5)),
             feed_url="https://example.org/feed.atom",
+            new_window_days=7.0,
+            skip_empty=True,
+            base_url="http://127.0.0.1:8080",  # without the trailing slash: links append paths
+            notify=("json://127.0.0.1:9000/hook",),  # one URL may be written without brackets
             email=EmailConfig(
                 host="smtp.example.org",
                 sender="newswatch@example.org",
@@ -360,6 +380,7 @@ max_download_mb = 2
         crawl=CrawlConfig(tracking_params=(*DEFAULT_TRACKING_PARAMS, "sessionid", "src_*")),
     )
     assert isinstance(config.sites[0].max_pages, int) and isinstance(config.sites[0].download_delay, float)
+    assert config.sites[0].display_name == "CQC (English)"
 
 
 def test_defaults_when_tables_are_absent(tmp_path: Path) -> None:

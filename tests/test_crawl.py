@@ -59,9 +59,11 @@ def test_edit_makes_exactly_one_edited_event_with_the_diff(cli: Cli, sites: Samp
     db = open_db(db_path)
     edited = list(db.query("SELECT * FROM events WHERE kind = 'edited'"))
     assert len(edited) == 1 and json.loads(edited[0]["changed_fields"]) == ["body"]
-    # The whole day reports the article as new (with its latest text); since the first crawl, as edited.
+    # The first crawl is a baseline (counted, not listed), so the whole day reports the edit of
+    # a known article; since the first crawl, the same edit.
     today = json.loads(cli("digest", "--format", "json").stdout)
-    assert sites.url(EDITED) in [i["url"] for i in today["new"]] and today["edited"] == []
+    assert today["new"] == [] and [i["url"] for i in today["edited"]] == [sites.url(EDITED)]
+    assert {"site": "cqc-en", "articles": len(sites.live("cqc-en"))} in today["started_watching"]
     digest = json.loads(cli("digest", "--since", mark, "--format", "json").stdout)
     assert digest["new"] == []
     assert [i["url"] for i in digest["edited"]] == [sites.url(EDITED)]

@@ -82,7 +82,7 @@ def test_a_new_extraction_rule_makes_no_event_and_a_real_edit_makes_one(site: Fa
     assert _events(cli).count("edited") == 1
     diff = cli("diff", site.url(target)).stdout
     assert "changed" in diff and "body" in diff and "title" not in diff.splitlines()[1]  # like with like
-    assert "{+. The deadline moves to August+}" in diff
+    assert "{+ The deadline moves to August.+}" in diff  # the added sentence, as it was added
     history = cli("history", site.url(target)).stdout
     assert "reextracted (title)" in history and "re-read from v" in history
 

@@ -73,6 +73,10 @@ def read_monitor(table: Table | None, path: Path) -> MonitorConfig:
         recheck=_recheck(table),
         feed_url=_feed_url(table),
         email=read_email(table.table("email", "[monitor.email]")),
+        new_window_days=table.number("new_window_days", MonitorConfig.new_window_days, "3", zero_ok=True),
+        skip_empty=table.boolean("skip_empty", MonitorConfig.skip_empty),
+        base_url=_base_url(table),
+        notify=_notify(table),
     )
 
 
@@ -120,7 +124,7 @@ def read_crawl(table: Table | None) -> CrawlConfig:
     defaults = CrawlConfig.tracking_params
     return CrawlConfig(
         tracking_params=defaults + tuple(p for p in dict.fromkeys(extra) if p not in defaults),
-        keep_attachments=table.flag("keep_attachments", False),
+        keep_attachments=table.boolean("keep_attachments", False),
     )
 
 
@@ -178,6 +182,32 @@ def _recheck(table: Table) -> tuple[tuple[float, float], ...] | None:
             raise table.error("recheck", f"ages must increase, but {pair[0]} follows {tiers[-1][0]:g}", fix)
         tiers.append((float(pair[0]), float(pair[1])))
     return tuple(tiers)
+
+
+def _base_url(table: Table) -> str | None:
+    url = table.optional_text("base_url", '"http://127.0.0.1:8080"')
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or " " in url:
+        raise table.error(
+            "base_url",
+            f'"{url}" is not an http(s) URL',
+            'write where `newswatch serve` is reached, e.g. base_url = "http://127.0.0.1:8080"',
+        )
+    return url.rstrip("/")
+
+
+def _notify(table: Table) -> tuple[str, ...]:
+    urls = table.texts("notify", (), '["ntfy://ntfy.sh/my-topic", "mailto://user:pass@example.org"]', single_ok=True)
+    for url in urls:
+        if "://" not in url or " " in url.strip():
+            raise table.error(
+                "notify",
+                f'holds "{url}", which is not an Apprise URL (scheme://...)',
+                'write URLs such as "ntfy://ntfy.sh/my-topic", "json://host:port/path" or "mailto://user:pass@example.org"',
+            )
+    return tuple(url.strip() for url in urls)
 
 
 def _feed_url(table: Table) -> str:

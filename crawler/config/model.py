@@ -34,6 +34,12 @@ class Site:
     download_timeout: float = 30.0  # seconds to wait for one response
     retries: int = 2  # extra tries of a page that timed out or answered 5xx
     max_download_mb: float = 10.0  # a larger response (after decompression) fails that page
+    title: str | None = None  # display name in digests and the web view, e.g. "CQC (English)"
+
+    @property
+    def display_name(self) -> str:
+        """The title, else the name."""
+        return self.title or self.name
 
     def is_article(self, url: str) -> bool:
         """True when the URL is one of this site's article pages."""
@@ -83,6 +89,12 @@ class MonitorConfig:
     recheck: tuple[tuple[float, float], ...] | None = None  # (age below, days; every, hours); None: defaults
     feed_url: str = "urn:newswatch:feed"  # the Atom feed's id
     email: EmailConfig | None = None
+    # A site's first crawl is a baseline; its articles published within this many days of it
+    # are still listed as new.
+    new_window_days: float = 3.0
+    skip_empty: bool = False  # write and send no digest that has nothing to report
+    base_url: str | None = None  # where `newswatch serve` is reached: digest and feed links lead there
+    notify: tuple[str, ...] = ()  # Apprise URLs that get a short summary of each digest
 
     def zone(self, default: str = "UTC") -> ZoneInfo:
         """The configured time zone, else default (the name was checked at load)."""

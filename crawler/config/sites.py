@@ -69,6 +69,7 @@ def read_site(path: Path, index: int, entry: Any) -> Site:
         download_timeout=table.number("download_timeout", Site.download_timeout, "30", zero_ok=False),
         retries=table.integer("retries", Site.retries, "2", minimum=0),
         max_download_mb=table.number("max_download_mb", Site.max_download_mb, "10", zero_ok=False),
+        title=table.optional_text("title", '"CQC (English)"'),
     )
     _check_start_urls(table, site)
     if site.interval_minutes is not None and site.cron is not None:

@@ -115,8 +115,8 @@ class Table:
             raise self.error(key, f"must be at least {minimum}, not {value}", f"write {key} = {example}")
         return value
 
-    def flag(self, key: str, default: bool) -> bool:
-        """true or false, or default when the key is absent."""
+    def boolean(self, key: str, default: bool) -> bool:
+        """true or false (without quotes), or default when the key is absent."""
         if key not in self.data:
             return default
         value = self.data[key]

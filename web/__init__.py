@@ -1,0 +1,1 @@
+"""The web view: `newswatch serve`, a read-only site over the store."""
