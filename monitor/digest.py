@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from store.diffs import cached_diff, save_diff
 from store.queries import baselines, event_rows, version
 
+from .attachments import AttachmentChange, attachment_changes
 from .diff import ALGORITHM, Hunk, field_diffs
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
@@ -46,6 +47,7 @@ class Item:
     article_id: int | None = None
     previous_version_id: int | None = None  # an edit: the version before the window's edits
     language: str | None = None
+    attachments: list[AttachmentChange] = field(default_factory=list)  # documents added, removed, replaced
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; edited items carry changed_fields and diff."""
@@ -65,6 +67,7 @@ class Item:
             out["changed_fields"] = self.changed_fields
             out["previous_version_id"] = self.previous_version_id
             out["diff"] = {k: [h.to_dict() for h in v] for k, v in self.diff.items()}
+            out["attachments"] = [change.to_dict() for change in self.attachments]
         if self.watch:
             out["watch"] = self.watch
         return out
@@ -196,7 +199,7 @@ def build_digest(db: Database, start: str, end: str, label: str, new_window_days
             edits.setdefault(article_id, []).append(event)
     for article_id, article_edits in edits.items():
         if article_id not in listed_new:
-            edited = _edited_item(db, article_edits[0], article_edits[-1])
+            edited = _edited_item(db, article_edits)
             if edited is not None:
                 digest.edited.append(edited)
     digest.baselines = [Baseline(site, n) for site, n in counted.items()]
@@ -220,15 +223,21 @@ def _baseline_test(db: Database, new_window_days: float) -> Any:
     return test
 
 
-def _edited_item(db: Database, first: dict[str, Any], last: dict[str, Any]) -> Item | None:
-    """Several edits in one window merge into one diff; an edit reverted in the window is none."""
+def _edited_item(db: Database, edits: list[dict[str, Any]]) -> Item | None:
+    """Several edits in one window merge into one diff; an edit reverted in the window is none.
+
+    A replaced document (an edit that changed no field of the page) is listed with its sizes.
+    """
+    first, last = edits[0], edits[-1]
     before = version(db, first["previous_version_id"]) or {}
     after = version(db, last["version_id"]) or {}
     fields = [f for f in DIFF_FIELDS if (before.get(f) or "") != (after.get(f) or "")]
-    if not fields:
+    documents = attachment_changes(before, after, edits)
+    if not fields and not documents:
         return None
     item = _item(last, after)
-    item.changed_fields = fields
+    item.attachments = documents
+    item.changed_fields = fields + (["attachments"] if documents else [])
     item.previous_version_id = before.get("id")
     item.diff = stored_diffs(db, before, after, fields)
     return item

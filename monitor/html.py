@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from .attachments import AttachmentChange
 from .diff import ADDED, REMOVED, Hunk
 from .digest import Digest, Item
 from .render import SAFE_SCHEMES, headline, started_watching
@@ -27,7 +28,7 @@ a:hover{text-decoration:underline}.meta{color:var(--muted);font-size:.85rem}.sum
 del{background:var(--del-bg);color:var(--del-fg);text-decoration:line-through;border-radius:3px;padding:0 .12em}
 ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:underline;border-radius:3px;padding:0 .12em;
 font-weight:600}
-.change{margin:.35rem 0 .35rem .6rem;font-size:.95rem}.change p{margin:.1rem 0}.field{color:var(--muted);
+.change{margin:.35rem 0 .35rem .6rem;font-size:.95rem}.document{margin:.3rem 0 .3rem .6rem;font-size:.95rem}.change p{margin:.1rem 0}.field{color:var(--muted);
 font-size:.8rem}.sign{display:inline-block;width:1.1em;color:var(--muted);font-weight:700}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
@@ -66,6 +67,14 @@ def change_html(name: str, hunk: Hunk) -> str:
     )
 
 
+def _document(change: AttachmentChange) -> str:
+    """One document added, removed or replaced, linked to its file (http(s) only)."""
+    line = escape(change.describe())
+    if change.kind != "removed":
+        line += " · " + safe_link(change.url, escape(change.text))
+    return f'<p class="document">{line}</p>'
+
+
 def _article(digest: Digest, item: Item) -> str:
     meta = " · ".join(escape(x) for x in (item.site, item.published, item.origin) if x)
     page = digest.page_url(item)
@@ -75,6 +84,7 @@ def _article(digest: Digest, item: Item) -> str:
     if item.changed_fields:
         body = f'<div class="meta">changed: {escape(", ".join(item.changed_fields))}</div>'
         body += "".join(change_html(name, h) for name, hunks in item.diff.items() for h in hunks)
+        body += "".join(_document(change) for change in item.attachments)
     else:
         body = f'<p class="summary">{escape(item.summary)}</p>' if item.summary else ""
     title = safe_link(item.url, escape(item.title or "(untitled)"))

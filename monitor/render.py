@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from w3lib.url import safe_url_string
 
+from .attachments import AttachmentChange
 from .diff import ADDED, REMOVED, Hunk
 from .digest import Digest, Item
 
@@ -90,7 +91,12 @@ def _text_item(digest: Digest, item: Item) -> list[str]:
     if item.changed_fields:
         out.append(f"    changed: {', '.join(item.changed_fields)}")
         out += [f"    {name}: {text_hunk(h)}" for name, hunks in item.diff.items() for h in hunks]
+        out += [f"    {change.describe()}" + _text_link(change) for change in item.attachments]
     return out
+
+
+def _text_link(change: AttachmentChange) -> str:
+    return f" {change.url}" if change.kind != "removed" else ""
 
 
 def md_escape(text: str | None) -> str:
@@ -139,9 +145,17 @@ def _md_item(digest: Digest, item: Item) -> list[str]:
     if item.changed_fields:
         out.append(f"  Changed: {', '.join(item.changed_fields)}")
         out += [f"  - {name}: {md_hunk(h)}" for name, hunks in item.diff.items() for h in hunks]
+        out += [f"  - {_md_change(change)}" for change in item.attachments]
     elif item.summary:
         out.append(f"  {md_escape(item.summary)}")
     return out
+
+
+def _md_change(change: AttachmentChange) -> str:
+    line = md_escape(change.describe())
+    if change.kind != "removed" and change.url.startswith(SAFE_SCHEMES):
+        line += f" ([{md_escape(change.text)}](<{md_url(change.url)}>))"
+    return line
 
 
 def render_change(url: str, fields: Sequence[str], diffs: dict[str, list[Hunk]], when: str) -> str:

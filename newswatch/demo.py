@@ -38,10 +38,12 @@ def run_demo(keep: Path | None) -> int:
         mark = now_iso()
         published = sites.publish()
         edited = sites.demo_edit()
+        document = sites.replace_document()
         sites.set_chrome("hot_spot", sites.data["hot_spot_changed"])
         click.secho("\n2. Changed the sites:", bold=True)
         click.echo(f"   published {sites.url(published)}")
         click.echo(f"   edited    {sites.url(edited)} (one sentence)")
+        click.echo(f"   replaced  {sites.base_url('cqc-zh')}{document} (a notice's rules PDF, same URL)")
         click.echo(f"   chrome    'Hot Spots' box of every cspress page now reads {sites.data['hot_spot_changed']!r}")
         click.secho("\n3. Second crawl:", bold=True)
         if _crawl(config, db):
@@ -53,7 +55,12 @@ def run_demo(keep: Path | None) -> int:
 
         store = open_db(db)
         window = Window(mark, "9999", f"since {mark}")
-        click.echo(render_text(compose_digest(store, load_config(config), window, datetime.now(UTC))))
+        digest = compose_digest(store, load_config(config), window, datetime.now(UTC))
+        click.echo(render_text(digest))
+        if not any(item.attachments for item in digest.edited):
+            click.secho("The replaced document was not reported as an edit of its notice.", fg="red")
+            store.close()
+            return 1
         chrome_events = events_between(store, mark, "9999")
         store.close()
         cspress = [e for e in chrome_events if e["site"] == "cspress"]

@@ -39,7 +39,7 @@ def version(db: Database, version_id: int | None) -> dict[str, Any] | None:
     rows = list(
         db.query(
             "SELECT id, article_id, fingerprint, title, published, origin, language, body, fetched_at,"
-            " crawl_id, fetched_url FROM versions WHERE id = ?",
+            " crawl_id, fetched_url, attachments FROM versions WHERE id = ?",
             [version_id],
         )
     )
@@ -212,7 +212,7 @@ def event_rows(db: Database, start: str, end: str) -> list[dict[str, Any]]:
     return list(
         db.query(
             """SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
-                      e.crawl_id, e.changed_fields, a.url, a.current_version_id
+                      e.crawl_id, e.changed_fields, e.details, a.url, a.current_version_id
                FROM events e JOIN articles a ON a.id = e.article_id
                WHERE e.at >= ? AND e.at < ? AND e.kind IN ('new', 'edited', 'gone', 'back')
                ORDER BY e.at, e.id""",

@@ -90,10 +90,11 @@ def test_digest_of_a_quiet_day_is_empty(cli: Cli) -> None:
     assert today["new"] == [] and today["started_watching"] == [{"site": "cspress", "articles": 5}]
 
 
-def test_demo_prints_one_new_one_edited_and_nothing_for_chrome(db_path: Path) -> None:
+def test_demo_prints_one_new_two_edits_and_nothing_for_chrome(db_path: Path) -> None:
     result = Cli(None, db_path)("demo", timeout=90)
-    assert "1 new, 1 edited" in result.stdout
+    assert "1 new, 2 edited" in result.stdout
     assert "[-140-]{+150+}" in result.stdout
+    assert "attachment changed: CNCA-C01-01-2024.pdf (212 KB → 236 KB)" in result.stdout
     assert "The chrome-only change made no version and no event" in result.stdout
 
 

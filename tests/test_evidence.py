@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newswatch.samples import SampleSites
 from store import open_readonly
+from store.record import now_iso
 
 from .conftest import Cli
 from .faults import FaultSite, Page, paragraphs
@@ -50,6 +51,7 @@ def test_a_replaced_attachment_is_an_edit_of_its_notice(cli: Cli, sites: SampleS
     ]
     assert all(len(r["sha256"]) == 64 and r["data"] is None for r in files)  # digests, not bytes, by default
     sites.replace_document()
+    mark = now_iso()
     second = cli("crawl")
     assert "cqc-zh       ok            4 pages: 0 new, 1 edited, 4 unchanged (4 by 304)" in second.stdout
     (event,) = _rows(db_path, "SELECT * FROM events WHERE kind = 'edited'")
@@ -58,6 +60,16 @@ def test_a_replaced_attachment_is_an_edit_of_its_notice(cli: Cli, sites: SampleS
     assert change["text"] == "CNCA-C01-01:2024 强制性产品认证实施规则.pdf"
     assert (change["before"]["size"], change["after"]["size"]) == (212000, 236000)
     assert event["article_id"] == _rows(db_path, "SELECT id FROM articles WHERE url = ?", sites.url(NOTICE))[0]["id"]
+    digest = json.loads(cli("digest", "--since", mark, "--format", "json").stdout)
+    (item,) = digest["edited"]
+    assert item["changed_fields"] == ["attachments"] and item["title"] == sites.articles[NOTICE]["title"]
+    assert [(a["kind"], a["name"], a["size_before"], a["size_after"]) for a in item["attachments"]] == [
+        ("changed", "CNCA-C01-01-2024.pdf", 212000, 236000)
+    ]
+    line = "attachment changed: CNCA-C01-01-2024.pdf (212 KB → 236 KB)"
+    for fmt in ("text", "markdown", "html"):
+        shown = cli("digest", "--since", mark, "--format", fmt).stdout
+        assert line in (shown.replace("\\", "") if fmt == "markdown" else shown), fmt  # Markdown escapes ( )
     third = cli("crawl", "--recheck-all")
     assert "0 new, 0 edited" in third.stdout.splitlines()[-1]  # the same file again is no edit
     assert len(_rows(db_path, "SELECT * FROM attachment_files")) == 3  # every distinct file kept
