@@ -52,6 +52,8 @@ class StorePipeline:
             settle(self.crawler, PageOutcome(Verb.FAILED, url, key, reason=reason, store_error=True, file_of=file_of))
             raise DropItem(reason, log_level="DEBUG") from exc
         settle(self.crawler, outcome)
+        if isinstance(item, FileItem):  # recorded with its article; exports (-O) list articles only
+            raise DropItem("attachment file recorded", log_level="DEBUG")
         return item
 
     def _article(self, run: CrawlRun, item: ArticleItem) -> PageOutcome:

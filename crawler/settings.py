@@ -27,7 +27,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 # the page was fetched), but not the raw page bytes: those stay in the store.
 FEED_EXPORT_FIELDS = [
     "site", "article", "fetched_url", "content_type", "etag", "last_modified", "key", "aliases", "extractor",
-    "hints", "fetched_on",
+    "hints", "fetched_on", "link_texts",
 ]  # fmt: skip
 LOG_LEVEL = "INFO"
 

@@ -57,3 +57,15 @@ def test_scrapy_feed_export_writes_whole_items_without_raw_bytes(
         assert article["title"] and article["paragraphs"] and article["url"].startswith("http://127.0.0.1")
     dated = next(i for i in items if i["article"]["title"] == "ISO/TC 292 plenary meeting held in Beijing")
     assert dated["article"]["published"] == "2018-03-29"
+
+
+def test_scrapy_feed_export_lists_articles_with_their_attachments(
+    sites: SampleSites, registry: Path, db_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "items.jsonl"
+    result = _scrapy(registry, db_path, "crawl", "cqc-zh", "-O", str(out), "-s", "LOG_LEVEL=WARNING")
+    assert result.returncode == 0, result.stderr
+    items = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(items) == len(sites.live("cqc-zh")) and all("article" in i for i in items)  # no file items
+    (notice,) = [i for i in items if i["article"]["attachments"]]
+    assert notice["article"]["attachments"][0]["url"].endswith("/CNCA-C01-01-2024.pdf")
