@@ -76,8 +76,8 @@ def hints_for_page(
         return None
     if is_plain_page(text, content_type):
         return applied_hints(hints, [b.text for b in text_blocks(text)])
-    soup = parse(text)
-    return applied_hints(hints, _page_texts(blocks_of(soup.body or soup), read_meta(soup)))
+    root = parse(text)
+    return applied_hints(hints, _page_texts(blocks_of(root), read_meta(root)))
 
 
 def page_text(page: bytes | str, content_type: str | None = None) -> str | None:
@@ -130,9 +130,9 @@ def _extract_plain(text: str, url: str, today: date | None, hints: PageHints | N
 
 
 def _extract_html(text: str, url: str, today: date | None, hints: PageHints | None) -> tuple[Article, str]:
-    soup = parse(text)
-    meta = read_meta(soup)
-    blocks = blocks_of(soup.body or soup)
+    root = parse(text)
+    meta = read_meta(root)
+    blocks = blocks_of(root)
     applied = applied_hints(hints, _page_texts(blocks, meta))
     profile = applied.profile if applied else None
     members = article_members(blocks, best_container(blocks))
