@@ -87,6 +87,28 @@ def test_link_text_is_counted_per_text_node() -> None:
     assert blocks[0].link_chars == len("one") + len("two")
 
 
+@pytest.mark.parametrize(
+    ("markup", "cut"),
+    [
+        ("<script>a</scriptx></script >b", " b"),
+        ("<script>if (a<b) x()</script\n>c", " c"),
+        (
+            '<script type="application/ld+json">{"a": 1}</script>',
+            '<script type="application/ld+json">{"a": 1}</script>',
+        ),
+        ("<!-- a -- b --->x<!-->y-->z", " x z"),
+        ("<!--->x-->", " "),
+        ("<script>never closed", "<script>never closed"),
+        ("<style>a</style>b<STYLE>c</StYlE >", " b "),
+        ("<svg><svg></svg>after</svg>", " after</svg>"),
+        ("<!-- <script> -->x</script>", " x</script>"),
+        ("<script>'<!--'</script>y-->", " y-->"),
+    ],
+)
+def test_what_is_never_text_is_cut_up_to_its_first_end_tag(markup: str, cut: str) -> None:
+    assert cut_markup(markup) == cut
+
+
 def test_an_xml_declaration_does_not_stop_the_parse() -> None:
     article = extract(EDGES["xml declaration"].encode("utf-8"), "https://e.com/a")
     assert article.title == "Headline" and len(article.paragraphs) == 6

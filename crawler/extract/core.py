@@ -13,7 +13,7 @@ from .article import Article
 from .attachments import attachments_of
 from .blocks import Block
 from .body import article_blocks, body_blocks
-from .container import article_members, best_container
+from .container import article_members
 from .dates import DateLine, date_from_url, parse_meta_date
 from .decode import decode
 from .headline import Evidence, text_start
@@ -135,7 +135,7 @@ def _extract_html(text: str, url: str, today: date | None, hints: PageHints | No
     blocks = blocks_of(root)
     applied = applied_hints(hints, _page_texts(blocks, meta))
     profile = applied.profile if applied else None
-    members = article_members(blocks, best_container(blocks))
+    members = article_members(blocks)
     evidence, refs = _title_evidence(blocks, meta, url, applied, members)
     title, title_index = choose_title(blocks, meta, refs, evidence)
     dated = find_dateline(blocks, title_index)
