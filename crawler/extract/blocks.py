@@ -28,7 +28,7 @@ class Block:
     text: str
     tag: str = "p"
     link_chars: int = 0
-    path: tuple[int, ...] = field(default_factory=tuple)  # ids of enclosing block elements
+    path: tuple[int, ...] = field(default_factory=tuple)  # numbers of the enclosing block elements
     chrome: bool = False  # inside an element marked as site chrome
     gap_before: bool = False  # a blank line before it (plain-text pages)
     emphasis: bool = False  # set in bold, a large font or an element named like a title

@@ -42,7 +42,7 @@ def element_scores(blocks: Sequence[Block]) -> tuple[dict[int, float], dict[int,
 
 
 def best_container(scores: dict[int, float], depth: dict[int, int]) -> int | None:
-    """Id of the element whose blocks, taken together, score highest (deepest on a tie)."""
+    """Number of the element whose blocks, taken together, score highest (deepest on a tie)."""
     if not scores:
         return None
     return max(scores, key=lambda k: (scores[k], depth[k]))

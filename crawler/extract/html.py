@@ -126,8 +126,9 @@ _NEVER_TEXT = re.compile(
 _IGNORED_HREF = re.compile(r"^\s*(?:javascript:|#|mailto:|tel:)", re.I)
 _EVENTS = ("start", "end", "comment", "pi")
 # What an open element was taken for, remembered until its end.
-_BLOCK, _LINK, _EMPHASIS, _CHROME, _SKIPPED, _RUBY = 1, 2, 4, 8, 16, 32
-# Ruby annotations (the reading of a character) are not text: BeautifulSoup files them apart.
+_BLOCK, _LINK, _EMPHASIS, _CHROME, _RUBY = 1, 2, 4, 8, 16
+# Ruby annotations (the reading printed over a character) are not text; BeautifulSoup, whose
+# reading of a page this walker keeps to the letter, always filed them apart.
 _RUBY_TAGS = frozenset({"rt", "rp"})
 _DOCUMENT = "[document]"  # the tag of text outside any block on a page without <body>
 
@@ -255,7 +256,7 @@ class _Flattener:
                 name = node.tag
                 if name in _DROP or name == "br":
                     walk.skip_subtree()
-                    self.opened.append(_SKIPPED)
+                    self.opened.append(0)
                     if name == "br":
                         self.flush()
                     continue
@@ -266,7 +267,9 @@ class _Flattener:
             if event == "end":
                 if not self.opened:
                     break  # the end of <body>
-                self.close(self.opened.pop())
+                kind = self.opened.pop()
+                if kind:  # a plain inline element needs nothing at its end
+                    self.close(kind)
             if node.tail:  # after an element, a comment or a processing instruction
                 self.text(node.tail)
         self.flush()
