@@ -3,6 +3,8 @@
 Corpus: ../shared/corpus/fundus (258 pages with ground truth) and the sample sites' pages.
 Prints body precision/recall/F1, title exact-match, date accuracy, empties, errors,
 pages per second (extractor call only) for both, and the ratios ours/trafilatura.
+`--save-fields FILE` keeps every field newswatch extracted from every page; `--same-fields
+FILE` then tells, after a change of the extractor, which pages give other fields (exit 1).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Prediction:
     published: date | None = None
     error: str | None = None
     seconds: float = 0.0
+    fields: dict[str, Any] | None = None  # every field newswatch extracted (Article.to_dict)
 
 
 @dataclass
@@ -98,7 +101,7 @@ def run_ours(page: Page) -> Prediction:
     start = time.perf_counter()
     article = extract(page.raw, page.url, page.content_type)
     seconds = time.perf_counter() - start
-    return Prediction(article.body, article.title, article.published, seconds=seconds)
+    return Prediction(article.body, article.title, article.published, seconds=seconds, fields=article.to_dict())
 
 
 def run_trafilatura(page: Page) -> Prediction:
@@ -195,12 +198,15 @@ def print_table(name: str, ours: dict[str, float], ref: dict[str, float], pages:
 
 
 def bench(
-    name: str, pages: list[Page], per_page: dict[str, Any], reference: bool = True
+    name: str, pages: list[Page], per_page: dict[str, Any], reference: bool = True, fields: dict[str, Any] | None = None
 ) -> dict[str, dict[str, float]]:
     """Score both extractors on pages; alternate them page by page so machine noise hits both."""
     ours, ref = Score(), Score()
     for page in pages:
-        mine = score_page(ours, page, safely(run_ours, page))
+        prediction = safely(run_ours, page)
+        if fields is not None:
+            fields[page.id] = prediction.fields or {"error": prediction.error}
+        mine = score_page(ours, page, prediction)
         theirs = score_page(ref, page, safely(run_trafilatura, page) if reference else Prediction())
         per_page[page.id] = {"url": page.url, "truth_title": page.title, "newswatch": mine, "trafilatura": theirs}
     result = {"newswatch": summarize(ours), "trafilatura": summarize(ref)}
@@ -215,6 +221,8 @@ def main() -> None:
     parser.add_argument("--per-page", type=Path, help="write each page's scores to this JSON file")
     parser.add_argument("--limit", type=int, help="only the first N corpus pages (quick checks)")
     parser.add_argument("--no-reference", action="store_true", help="skip trafilatura (quick checks; no ratios)")
+    parser.add_argument("--save-fields", type=Path, help="write every page's extracted fields to this JSON file")
+    parser.add_argument("--same-fields", type=Path, help="compare every page's fields with a --save-fields file")
     args = parser.parse_args()
     if not (args.corpus / "ground-truth.json").exists():
         raise SystemExit(f"Error: no ground-truth.json in {args.corpus}; pass --corpus PATH to the fundus folder")
@@ -230,15 +238,35 @@ def main() -> None:
     for page in samples[:2]:
         safely(run_ours, page), safely(run_trafilatura, page)
     per_page: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
     ref = not args.no_reference
     results = {
-        "fundus": bench("fundus corpus", corpus, per_page, ref),
-        "samples": bench("sample sites", samples, per_page, ref),
+        "fundus": bench("fundus corpus", corpus, per_page, ref, fields),
+        "samples": bench("sample sites", samples, per_page, ref, fields),
     }
     if args.per_page:
         args.per_page.parent.mkdir(parents=True, exist_ok=True)
         args.per_page.write_text(json.dumps({"summary": results, "pages": per_page}, ensure_ascii=False, indent=1))
         print(f"\nper-page scores written to {args.per_page}")
+    if args.save_fields:
+        args.save_fields.parent.mkdir(parents=True, exist_ok=True)
+        args.save_fields.write_text(json.dumps(fields, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nfields of {len(fields)} pages written to {args.save_fields}")
+    if args.same_fields and not same_fields(fields, json.loads(args.same_fields.read_text(encoding="utf-8"))):
+        raise SystemExit(1)
+
+
+def same_fields(fields: dict[str, Any], saved: dict[str, Any]) -> bool:
+    """Print which pages give other fields than the saved ones; True when none does."""
+    differ = {
+        page: sorted(k for k in {*value, *saved.get(page, {})} if value.get(k) != saved.get(page, {}).get(k))
+        for page, value in fields.items()
+        if value != saved.get(page)
+    }
+    print(f"\nfields: {len(fields) - len(differ)} of {len(fields)} pages the same as in the saved file")
+    for page, keys in differ.items():
+        print(f"  {page}: {', '.join(keys)}")
+    return not differ
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_SPACE = re.compile(r"\s+")
 # Prose: a sentence of some length, or a long line.
 _PROSE_WEIGHT = 60.0
 _PROSE_LONG = 150
 _PROSE_END = re.compile(r"[.!?。！？\"”»）)]\s*$")
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# Everything but Chinese, Japanese and Korean characters: what is left after cutting it is counted.
+_NOT_CJK = re.compile(r"[^\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Block:
     text: str
     tag: str = "p"
     link_chars: int = 0
-    path: tuple[int, ...] = field(default_factory=tuple)  # ids of enclosing block elements
+    path: tuple[int, ...] = field(default_factory=tuple)  # numbers of the enclosing block elements
     chrome: bool = False  # inside an element marked as site chrome
     gap_before: bool = False  # a blank line before it (plain-text pages)
     emphasis: bool = False  # set in bold, a large font or an element named like a title
@@ -49,14 +49,15 @@ def clean_text(text: str) -> str:
     """Collapse whitespace (including no-break and ideographic spaces) and trim."""
     # No Unicode normalization here: the text stays as the page wrote it (the store's
     # fingerprint normalizes, so composed and decomposed forms are still the same version).
-    text = text.replace("\u00a0", " ").replace("\u3000", " ")
-    text = text.replace("\u200b", "").replace("\ufeff", "")
-    return _SPACE.sub(" ", text).strip()
+    # str.split() splits at exactly the characters str.isspace() and a regex's \s name.
+    return " ".join(text.replace("\u200b", "").replace("\ufeff", "").split())
 
 
 def text_weight(text: str) -> float:
     """Length in Latin-equivalent characters: a Chinese, Japanese or Korean character says about as much as 2.5."""
-    return len(text) + 1.5 * len(_CJK.findall(text))
+    if text.isascii():
+        return float(len(text))
+    return len(text) + 1.5 * len(_NOT_CJK.sub("", text))
 
 
 def is_prose(block: Block) -> bool:

@@ -41,23 +41,23 @@ def element_scores(blocks: Sequence[Block]) -> tuple[dict[int, float], dict[int,
     return scores, depth
 
 
-def best_container(blocks: Sequence[Block]) -> int | None:
-    """Id of the element whose blocks, taken together, score highest (deepest on a tie)."""
-    scores, depth = element_scores(blocks)
+def best_container(scores: dict[int, float], depth: dict[int, int]) -> int | None:
+    """Number of the element whose blocks, taken together, score highest (deepest on a tie)."""
     if not scores:
         return None
     return max(scores, key=lambda k: (scores[k], depth[k]))
 
 
-def article_members(blocks: Sequence[Block], container: int | None) -> list[bool]:
-    """Which blocks belong to the article: the container's, and those of strong siblings.
+def article_members(blocks: Sequence[Block]) -> list[bool]:
+    """Which blocks belong to the article: the best container's, and those of strong siblings.
 
     On flat pages paragraphs are siblings under <body> among menus and boxes; the best
     container is then one paragraph, and its siblings that carry text join it.
     """
+    scores, depth = element_scores(blocks)
+    container = best_container(scores, depth)
     if container is None:
         return [True] * len(blocks)
-    scores, _ = element_scores(blocks)
     parent = _parent_of(blocks, container)
     if parent is None:
         return [container in b.path for b in blocks]

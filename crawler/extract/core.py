@@ -13,7 +13,7 @@ from .article import Article
 from .attachments import attachments_of
 from .blocks import Block
 from .body import article_blocks, body_blocks
-from .container import article_members, best_container
+from .container import article_members
 from .dates import DateLine, date_from_url, parse_meta_date
 from .decode import decode
 from .headline import Evidence, text_start
@@ -76,8 +76,8 @@ def hints_for_page(
         return None
     if is_plain_page(text, content_type):
         return applied_hints(hints, [b.text for b in text_blocks(text)])
-    soup = parse(text)
-    return applied_hints(hints, _page_texts(blocks_of(soup.body or soup), read_meta(soup)))
+    root = parse(text)
+    return applied_hints(hints, _page_texts(blocks_of(root), read_meta(root)))
 
 
 def page_text(page: bytes | str, content_type: str | None = None) -> str | None:
@@ -130,12 +130,12 @@ def _extract_plain(text: str, url: str, today: date | None, hints: PageHints | N
 
 
 def _extract_html(text: str, url: str, today: date | None, hints: PageHints | None) -> tuple[Article, str]:
-    soup = parse(text)
-    meta = read_meta(soup)
-    blocks = blocks_of(soup.body or soup)
+    root = parse(text)
+    meta = read_meta(root)
+    blocks = blocks_of(root)
     applied = applied_hints(hints, _page_texts(blocks, meta))
     profile = applied.profile if applied else None
-    members = article_members(blocks, best_container(blocks))
+    members = article_members(blocks)
     evidence, refs = _title_evidence(blocks, meta, url, applied, members)
     title, title_index = choose_title(blocks, meta, refs, evidence)
     dated = find_dateline(blocks, title_index)

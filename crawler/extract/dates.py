@@ -48,6 +48,8 @@ _DATE_PATTERNS = [
     re.compile(r"(?<![\d.])(?P<a>\d{1,2})\s*(?P<sep>[/.])\s*(?P<b>\d{1,2})\s*[/.]\s*(?P<y>(?:19|20)\d{2})(?!\d)"),
 ]
 
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
 _LABEL = (
     r"(?:public\s*time|publish(?:ed|ing)?(?:\s*(?:time|date|on))?|release(?:d)?(?:\s*(?:time|date|on))?"
     r"|posted(?:\s*on)?|date|time|发布时间|发布日期|发稿时间|发表时间|发表日期|日期|时间|更新时间)"
@@ -76,6 +78,8 @@ class DateLine:
 
 def find_date(text: str) -> date | None:
     """The first plausible calendar date written anywhere in text."""
+    if _YEAR.search(text) is None:
+        return None  # every pattern holds a year: most lines of a page are ruled out at once
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             found = _to_date(match)

@@ -125,9 +125,9 @@ def _read(page: bytes | str, content_type: str | None, rank: tuple[str, str]) ->
         return _Sampled(rank, frozenset(), None, None)
     if is_plain_page(text, content_type):
         return _Sampled(rank, _distinct(b.text for b in text_blocks(text)), None, None)
-    soup = parse(text)
-    meta = read_meta(soup)
-    lines = _distinct(b.text for b in blocks_of(soup.body or soup))
+    root = parse(text)
+    meta = read_meta(root)
+    lines = _distinct(b.text for b in blocks_of(root))
     title = fold(meta.title_tag) if meta.title_tag else None
     return _Sampled(rank, lines, title, fold(meta.site_name) if meta.site_name else None)
 

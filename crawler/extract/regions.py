@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-
-from bs4 import Tag
+from collections.abc import Mapping
+from functools import lru_cache
 
 from .blocks import Block, text_weight
 
@@ -23,6 +23,7 @@ _CHROME_NAME = re.compile(
 )
 # Elements that are chrome by their name, unless a broken template wraps the article in one.
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "figure"})  # a figure's text is its caption
+_NEVER_CHROME = frozenset({"p", "h1", "h2"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # A chrome-named region with this much sentence text is content after all.
 _PROSE_REGION = 300.0
@@ -38,45 +39,54 @@ _EMPHASIS_STYLE = re.compile(
 _TITLE_NAME = re.compile(r"(?:^|[\s_-])(?:title|tit|bt|biaoti|headline|heading)(?:$|[\s_-]|\d)", re.I)
 
 
-def is_hidden(tag: Tag) -> bool:
+def is_hidden(name: str, attrs: Mapping[str, str]) -> bool:
     """Hidden from readers by attribute or inline style."""
-    if tag.name in STRUCTURAL:
+    if name in STRUCTURAL:
         return False
-    attrs = tag.attrs
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
     style = attrs.get("style")
-    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+    return style is not None and _HIDDEN_STYLE.search(style) is not None
 
 
-def is_chrome_element(tag: Tag) -> bool:
+def is_chrome_element(name: str, attrs: Mapping[str, str]) -> bool:
     """Hidden, or named like chrome (by tag, class or id): its text is suspect, not removed."""
-    if tag.name in STRUCTURAL or tag.name in {"p", "h1", "h2"}:
+    if name in STRUCTURAL or name in _NEVER_CHROME:
         return False
-    if tag.name in _CHROME_TAGS or is_hidden(tag):
+    if name in _CHROME_TAGS:
         return True
-    attrs = tag.attrs
-    names = f"{attrs.get('id') or ''} {attrs.get('class') or ''}"
+    if not attrs:
+        return False
+    if is_hidden(name, attrs):
+        return True
+    return _chrome_named(f"{attrs.get('id') or ''} {attrs.get('class') or ''}")
+
+
+def is_emphasis_element(name: str, attrs: Mapping[str, str]) -> bool:
+    """Bold, large or named like a title: what makes a line prominent on pages without <h1>."""
+    if name in _EMPHASIS_TAGS:
+        return True
+    if not attrs:
+        return False
+    size = attrs.get("size") if name == "font" else None
+    if size is not None and size.strip().lstrip("+").isdigit() and int(size.strip().lstrip("+")) >= 4:
+        return True
+    style = attrs.get("style")
+    if style is not None and _EMPHASIS_STYLE.search(style):
+        return True
+    names = attrs.get("class") or attrs.get("id")
+    return bool(names) and _title_named(f"{attrs.get('id') or ''} {names}")
+
+
+# Templates repeat a handful of class names on every element: each is matched once.
+@lru_cache(maxsize=8192)
+def _chrome_named(names: str) -> bool:
     return len(names) > 1 and _CHROME_NAME.search(names) is not None
 
 
-def is_emphasis_element(tag: Tag) -> bool:
-    """Bold, large or named like a title: what makes a line prominent on pages without <h1>."""
-    if tag.name in _EMPHASIS_TAGS:
-        return True
-    attrs = tag.attrs
-    if not attrs:
-        return False
-    size = attrs.get("size") if tag.name == "font" else None
-    if isinstance(size, str) and size.strip().lstrip("+").isdigit() and int(size.strip().lstrip("+")) >= 4:
-        return True
-    style = attrs.get("style")
-    if isinstance(style, str) and _EMPHASIS_STYLE.search(style):
-        return True
-    names = attrs.get("class") or attrs.get("id")
-    if names and not isinstance(names, str):
-        names = " ".join(names)
-    return bool(names) and _TITLE_NAME.search(f"{attrs.get('id') or ''} {names}") is not None
+@lru_cache(maxsize=8192)
+def _title_named(names: str) -> bool:
+    return _TITLE_NAME.search(names) is not None
 
 
 def mark_teaser_articles(blocks: list[Block], articles: set[int]) -> None:
