@@ -40,10 +40,6 @@ START_SECONDS = 60  # what a crawl process may take to start, on top of timeout_
 RETRIES = 3
 
 
-class CrawlBusyError(Exception):
-    """Another crawl of the site holds its lock (a killed worker's, until it expires): try later."""
-
-
 class CrawlFailedError(Exception):
     """The crawl process ended abnormally; the run was closed with its status."""
 
@@ -67,7 +63,6 @@ class EnqueueCrawl:
     db_path: Path
     url: str
     lock_seconds: float = DEFAULT_LOCK_SECONDS
-    retry_pauses: tuple[int, ...] = (30, 120, 600)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -115,7 +110,9 @@ class EnqueueCrawl:
             args=(payload,),
             job_id=job_id,
             timeout=job_seconds(site),
-            retry=Retry(max=RETRIES, interval=list(self.retry_pauses)),
+            # No pause between tries: a pause needs RQ's scheduler, whose lock a killed worker
+            # would hold for a minute. A retried crawl waits for the dead crawl's site lock instead.
+            retry=Retry(max=RETRIES),
             result_ttl=7 * 86400,
             failure_ttl=30 * 86400,
             description=f"crawl {site.name}",
@@ -128,10 +125,14 @@ class EnqueueCrawl:
         """Stop waiting for Redis (queued crawls run on, on their workers)."""
         self.stopping.set()
 
+    def close(self) -> None:
+        """Close the connection to Redis."""
+        self.redis.close()
+
 
 # ---- the worker's side (runs in RQ's work horse)
 def crawl_site(payload: dict[str, Any]) -> dict[str, Any]:
-    """Crawl one site in a child process that dies with this one; raise CrawlBusyError to be tried later."""
+    """Crawl one site in a child process that dies with this one; CrawlFailedError when it did not end well."""
     _die_with_parent()
     token = uuid.uuid4().hex
     worker = os.environ.get("RQ_WORKER_ID", "")
@@ -140,8 +141,9 @@ def crawl_site(payload: dict[str, Any]) -> dict[str, Any]:
         path = Path(tmp) / "job.json"
         path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         code, outcome = _run_child([sys.executable, "-m", "distributed.child", str(path)], payload["timeout_seconds"])
-    if code == 75:
-        raise CrawlBusyError(f"another crawl of {payload['site']} holds its lock")
+    if code == 75:  # another job's crawl of the site is running (it was queued twice): that one does the work
+        logger.warning("crawl %s: another crawl of this site is running; this job ends", payload["site"])
+        return {"site": payload["site"], "run": None, "worker": worker, "busy": True}
     _release_marker(job["queue"], payload["site"])
     if outcome != "ok":
         _abandon(job["queue"], token, payload["site"], outcome)

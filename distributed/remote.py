@@ -74,7 +74,9 @@ class RemoteBackend:
         """Take the site's lock in Redis (False when another crawl holds it) and announce the run."""
         self.site = site
         lock = self.redis.lock(crawling_key(site), timeout=self.lock_seconds, thread_local=False)
-        if not self._retrying("take the site's lock", lambda: lock.acquire(blocking=False)):
+        # A crawl killed with its worker holds the lock until it expires: a retried job waits that out.
+        wait = 1.5 * self.lock_seconds
+        if not self._retrying("take the site's lock", lambda: lock.acquire(blocking=True, blocking_timeout=wait)):
             return False
         self.lock, self.kept_at = lock, time.monotonic()
         self.snapshot = SiteSnapshot.from_json(self.snapshot_path.read_text(encoding="utf-8"))

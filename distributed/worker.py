@@ -56,7 +56,7 @@ def run_worker(url: str, name: str | None, heartbeat: int, burst: bool, stop: th
         worker.grace = 2 * heartbeat
         logger.info("worker %s: taking crawl jobs from %s (queue %s)", name, shown(url), QUEUE)
         try:
-            worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+            worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
             return 0
         except UNREACHABLE as exc:
             logger.error("worker %s: lost Redis at %s (%s); reconnecting", name, shown(url), exc)

@@ -65,8 +65,9 @@ class Writer:
             while not self.stop.is_set():
                 entries = self._read(client, "0") or self._read(client, ">")
                 for entry_id, fields in entries:
+                    _keep(lock)
                     self._handle(client, entry_id, fields)
-                lock.reacquire()
+                _keep(lock)
         finally:
             try:
                 lock.release()
@@ -75,7 +76,7 @@ class Writer:
 
     def _read(self, client: redis.Redis, start: str) -> list[tuple[bytes, dict[bytes, bytes]]]:
         """Pending entries ("0") or new ones (">", waiting up to block_ms)."""
-        block = self.block_ms if start == ">" else None
+        block = min(self.block_ms, int(self.lock_seconds * 1000 / 3)) if start == ">" else None
         answer: Any = client.xreadgroup(GROUP, CONSUMER, {STREAM: start}, count=BATCH, block=block)
         if not answer:
             return []
@@ -93,6 +94,16 @@ class Writer:
         pipe.xack(STREAM, GROUP, entry_id)
         pipe.xdel(STREAM, entry_id)
         pipe.execute()
+
+
+def _keep(lock: redis.lock.Lock) -> None:
+    """Extend the writer's lock; take it again if it lapsed (unless another writer took it meanwhile)."""
+    try:
+        lock.reacquire()
+    except redis.exceptions.LockNotOwnedError:
+        if not lock.acquire(blocking=False):
+            raise SystemExit("another newswatch writer took the stream (only one may write the store)") from None
+        logger.warning("writer: its lock on the stream had lapsed; taken again")
 
 
 def _ensure_group(client: redis.Redis) -> None:

@@ -29,9 +29,8 @@ def digest_folder(obj: Context, config: Config, option: Path | None) -> Path:
     "instead of crawling here (default: [queue] url; env NEWSWATCH_QUEUE).",
 )  # fmt: skip
 @click.option("--lock-seconds", type=click.FloatRange(1, 600), default=30.0, hidden=True)
-@click.option("--retry-seconds", default="30,120,600", hidden=True)
 @click.pass_obj
-def run(obj: Context, digest_dir: Path | None, queue: str | None, lock_seconds: float, retry_seconds: str) -> None:
+def run(obj: Context, digest_dir: Path | None, queue: str | None, lock_seconds: float) -> None:
     """Run the monitor until SIGTERM or Ctrl-C: crawl each site on its schedule, write the digest daily.
 
     \b
@@ -60,8 +59,7 @@ def run(obj: Context, digest_dir: Path | None, queue: str | None, lock_seconds: 
         from distributed.connection import shown
         from distributed.jobs import EnqueueCrawl
 
-        pauses = tuple(int(float(n)) for n in retry_seconds.split(","))
-        crawl_job = EnqueueCrawl(config, obj.db_path, url, lock_seconds, pauses)
+        crawl_job = EnqueueCrawl(config, obj.db_path, url, lock_seconds)
         click.echo(f"Scheduling crawls of {names} on {shown(url)}; store {obj.db_path}; digests in {folder}", err=True)
     else:
         click.echo(f"Monitoring {names}; store {obj.db_path}; digests in {folder}", err=True)
