@@ -76,12 +76,20 @@ def run(obj: Context, digest_dir: Path | None, queue: str | None, lock_seconds: 
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo's registry and database in this folder (default: a temporary one).",
 )
-def demo(keep: Path | None) -> None:
+@click.option(
+    "--distributed", is_flag=True,
+    help="Run it with a scheduler, two workers and a writer as separate processes, on a throwaway redis-server.",
+)  # fmt: skip
+def demo(keep: Path | None, distributed: bool) -> None:
     """Run the whole loop offline on the bundled sample sites and print the digest.
 
     Serves the sample sites on 127.0.0.1, crawls them, publishes one article, edits one and
     changes only the 'Hot Spots' box, crawls again, and prints what the digest reports.
     """
+    if distributed:
+        from newswatch.demo_distributed import run_distributed_demo
+
+        sys.exit(run_distributed_demo(keep))
     from newswatch.demo import run_demo
 
     sys.exit(run_demo(keep))

@@ -285,3 +285,12 @@ def test_observations_on_the_wire_round_trip() -> None:
     assert back == sent
     assert article_item(back.data, back.raw or b"") == item
     assert json.loads(sent.fields()["data"])["article"]["paragraphs"] == ["p1", "p2\n\nq"]
+
+
+def test_the_demo_runs_distributed(tmp_path: Path) -> None:
+    result = Cli(None, tmp_path / "unused.db")("demo", "--distributed", "--keep", str(tmp_path / "demo"), timeout=240)
+    out = result.stdout
+    assert "1 new, 2 edited" in out and "{+150+}" in out and "attachment changed: CNCA-C01-01-2024.pdf" in out
+    assert "The chrome-only change made no version and no event; the crawls ran on worker-" in out
+    for name in ("scheduler", "writer", "worker-1", "worker-2"):
+        assert "Traceback" not in (tmp_path / "demo" / f"{name}.log").read_text("utf-8")
