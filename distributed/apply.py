@@ -31,8 +31,22 @@ from .messages import Observation, article_item, file_item, page_outcome
 logger = logging.getLogger(__name__)
 
 
-def apply(db: Database, observation: Observation) -> str:
-    """Record one observation; 'applied', 'duplicate' (already in the store) or 'orphan' (unknown run)."""
+# Learns a site's profile again from its stored pages (crawler.site_profile.rebuild_profile's job).
+Relearn = Callable[[Database, str, list[str]], object]
+
+
+def relearn_now(db: Database, site: str, listing_titles: list[str]) -> None:
+    """Learn the site's profile again at once, in the applying transaction."""
+    with write(db):
+        rebuild_profile(db, site, listing_titles)
+
+
+def apply(db: Database, observation: Observation, relearn: Relearn = relearn_now) -> str:
+    """Record one observation; 'applied', 'duplicate' (already in the store) or 'orphan' (unknown run).
+
+    A run's end asks `relearn` for its site's profile (the writer does it after the commit, in
+    another process, so one writer can keep up with many workers).
+    """
     with write(db):
         run = remote_run(db, observation.run)
         if observation.kind == "start":
@@ -42,7 +56,10 @@ def apply(db: Database, observation: Observation) -> str:
         if observation.seq <= run.last_seq:
             return "duplicate"
         tally = Tally.from_json(run.tally)
-        _VERBS[observation.kind](db, run, observation, tally)
+        if observation.kind == "finish":
+            _finish(db, run, observation, tally, relearn)
+        else:
+            _VERBS[observation.kind](db, run, observation, tally)
         advance(db, run.token, observation.seq, tally.to_json())
     return "applied"
 
@@ -118,7 +135,7 @@ def _outcome(db: Database, run: RemoteRun, observation: Observation, tally: Tall
     store_outcome(db, run.site, outcome, run.crawl_id, now_iso(), observation.data["gone_after"])
 
 
-def _finish(db: Database, run: RemoteRun, observation: Observation, tally: Tally) -> None:
+def _finish(db: Database, run: RemoteRun, observation: Observation, tally: Tally, relearn: Relearn) -> None:
     data = observation.data
     if data.get("abandoned"):  # the job saw its crawl process die, time out or fail
         row = crawl_row(db, run.crawl_id)
@@ -127,8 +144,7 @@ def _finish(db: Database, run: RemoteRun, observation: Observation, tally: Tally
         return
     whole = Tally.from_json(data["tally"]).merge(tally)
     try:  # what the crawl stored refines the profile; a failure must not lose the run's row
-        with write(db):
-            rebuild_profile(db, run.site, data.get("listing_titles", ()))
+        relearn(db, run.site, list(data.get("listing_titles", ())))
     except sqlite3.OperationalError:
         raise
     except Exception as exc:
@@ -142,5 +158,4 @@ _VERBS: dict[str, Callable[[Database, RemoteRun, Observation, Tally], None]] = {
     "article": _article,
     "file": _file,
     "outcome": _outcome,
-    "finish": _finish,
 }

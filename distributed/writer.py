@@ -19,9 +19,10 @@ from typing import Any
 import redis
 from sqlite_utils import Database
 
-from .apply import apply
+from .apply import apply, relearn_now
 from .connection import UNREACHABLE, reachable, shown
 from .messages import STREAM, Observation
+from .profiles import ProfileLearner
 
 logger = logging.getLogger(__name__)
 GROUP = "writers"
@@ -40,6 +41,7 @@ class Writer:
     block_ms: int = 1000
     lock_seconds: float = 10.0  # a writer that died holds the stream this long at most
     counts: dict[str, int] = field(default_factory=lambda: {"applied": 0, "duplicate": 0, "orphan": 0})
+    profiles: ProfileLearner | None = None  # set: site profiles are learned in another process
 
     def run(self) -> int:
         """Work until stop is set; wait out Redis outages and a busy store; return 0."""
@@ -88,8 +90,13 @@ class Writer:
         except ValueError as exc:
             logger.error("writer: entry %s dropped: %s", entry_id.decode(), exc)
         else:
-            result = apply(self.db, observation)
+            due: list[tuple[str, list[str]]] = []
+            relearn = (lambda _db, site, titles: due.append((site, titles))) if self.profiles else relearn_now
+            result = apply(self.db, observation, relearn)
             self.counts[result] = self.counts.get(result, 0) + 1
+            for site, titles in due:  # committed: the run's pages are there to learn from
+                assert self.profiles is not None
+                self.profiles.submit(site, titles)
         pipe = client.pipeline()
         pipe.xack(STREAM, GROUP, entry_id)
         pipe.xdel(STREAM, entry_id)

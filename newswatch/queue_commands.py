@@ -72,6 +72,7 @@ def writer(obj: Context, queue: str | None, lock_seconds: float) -> None:
     a crash, unacknowledged ones are read again and recorded once. SIGTERM or Ctrl-C stops
     it after the observation at hand. Redis down: says so and waits for it.
     """
+    from distributed.profiles import ProfileLearner
     from distributed.writer import Writer
 
     url = queue_url(obj, queue)
@@ -80,9 +81,11 @@ def writer(obj: Context, queue: str | None, lock_seconds: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    profiles = ProfileLearner(obj.db_path)
     try:
-        code = Writer(db, url, stop, lock_seconds=lock_seconds).run()
+        code = Writer(db, url, stop, lock_seconds=lock_seconds, profiles=profiles).run()
     finally:
+        profiles.close()
         db.close()
     logging.getLogger(__name__).info("writer: stopped")
     sys.exit(code)

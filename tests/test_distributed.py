@@ -69,6 +69,8 @@ def test_two_workers_and_a_writer_store_what_one_machine_stores(
     cluster.worker("w2")
     assert cluster.enqueue() == ["queued"] * 3
     cluster.wait_for("the three first crawls", lambda: cluster.finished_runs() == 3)
+    # The writer learns each site's profile after the run, beside its loop: the next crawls read with it.
+    cluster.wait_for("the site profiles", lambda: cluster.rows("SELECT count(*) FROM site_profiles") == [(3,)])
     local = tmp_path / "local.db"
     Cli(registry, local)("crawl")
     assert _articles(cluster.db_path) == _articles(local)
