@@ -20,7 +20,7 @@ import redis
 from sqlite_utils import Database
 
 from .apply import apply, relearn_now
-from .connection import UNREACHABLE, reachable, shown
+from .connection import UNREACHABLE, QueueUnreachableError, reachable, shown
 from .messages import STREAM, Observation
 from .profiles import ProfileLearner
 
@@ -46,7 +46,10 @@ class Writer:
     def run(self) -> int:
         """Work until stop is set; wait out Redis outages and a busy store; return 0."""
         while not self.stop.is_set():
-            client = reachable(self.url, "writer", self.stop)
+            try:
+                client = reachable(self.url, "writer", self.stop)
+            except QueueUnreachableError:
+                return 0  # asked to stop while Redis was away
             try:
                 self._serve(client)
             except UNREACHABLE as exc:
