@@ -1,7 +1,7 @@
 """`make bench` (`python -m bench`): the benchmarks of issue 9, each part measured against a reference in the same run.
 
 Parts: `crawl` (first crawl against a bare Scrapy spider, re-crawl, --recheck-all, peak RSS),
-more to come (`store`). `--quick` is the development mode: 1,000 articles, one run each.
+`distributed` (20 sites crawled by 1, 2 and 4 workers with one writer; the writer's headroom). `--quick` is the development mode: 1,000 articles, one run each.
 Figures are printed as a table and written to bench/results/bench-<date>[-quick].json.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import crawl, report, serve
+from . import crawl, distributed, report, serve
 from .sitegen import RESULTS
 
 
@@ -28,8 +28,19 @@ def crawl_part(args: argparse.Namespace) -> dict[str, Any]:
     return {"sizes": results, "runs": runs}
 
 
+def distributed_part(args: argparse.Namespace) -> dict[str, Any]:
+    """The generated articles in 20 sites, crawled by 1, 2 and 4 workers and one writer; the writer's headroom."""
+    articles = (args.sizes or [1000 if args.quick else 5000])[-1]
+    figures = distributed.bench(articles, args.server, args.seed)
+    report.distributed_table(figures)
+    return figures
+
+
 # A part takes the parsed arguments, prints its tables and returns its figures for the JSON file.
-PARTS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"crawl": crawl_part}
+PARTS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "crawl": crawl_part,
+    "distributed": distributed_part,
+}
 
 
 def main() -> None:

@@ -162,3 +162,16 @@ def _recrawl_rows(name: str, run: dict[str, Any], first: dict[str, Any], bare: d
         print(
             f"FAIL: {name} created {made['versions']} versions and {made['events']} events (exit {run['returncode']})"
         )
+
+
+def distributed_table(figures: dict[str, Any]) -> None:
+    """Pages per second by worker count, and what the writer can record against what the workers produce."""
+    header(f"Distributed: {figures['articles']} articles in {figures['sites']} sites, one writer ({figures['server']})")
+    base = figures["runs"][0]["pages_per_s"]
+    for run in figures["runs"]:
+        speedup = run["pages_per_s"] / base if base else 0.0
+        print(f"  {run['workers']} worker(s): {run['pages']} pages in {run['wall_s']:.1f} s = "
+              f"{run['pages_per_s']:.1f} pages/s (x{speedup:.2f}); {run['ok']}/{run['runs']} runs ok")  # fmt: skip
+    w = figures["writer"]
+    print(f"  writer alone: {w['observations']} observations recorded at {w['recorded_per_s']:.0f}/s; "
+          f"{w['workers']} workers produced {w['produced_per_s']:.0f}/s: headroom x{w['headroom']:.1f}")  # fmt: skip

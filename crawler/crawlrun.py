@@ -1,64 +1,49 @@
 """One crawl run of one site: its lock, its row in the store, and the outcome of every request.
 
-A Scrapy extension. It takes the site's lock and opens the store when the spider opens,
+A Scrapy extension. When the spider opens it opens the run through the crawl's backend
+(`crawler.backends`: the store in this process, or the writer of a distributed crawl),
 settles each page's request exactly once (spider callbacks and errbacks, the pipeline,
-requests the scheduler dropped), writes what is not an article (304s, misses, failures),
-counts everything in `crawler.stats`, and closes the run with an honest status.
+requests the scheduler dropped), sends what is not an article (304s, misses, failures) to
+the backend, counts everything in `crawler.stats`, and closes the run with an honest status.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
-from sqlite_utils import Database
+from scrapy.utils.misc import load_object
 
-from crawler.lock import SiteLock
-from crawler.outcomes import ANSWERED, PageOutcome, Verb, page_settled
+from crawler.backends import Backend
+from crawler.outcomes import PageOutcome, Verb, page_settled
 from crawler.recheck import RecheckPolicy
-from store import open_db
-from store.attachments import record_file_not_modified
-from store.checks import record_check_failed, record_missing, record_not_modified
-from store.crawls import CrawlCounts, close_running, failure_summary, finish_crawl, record_failure, start_crawl
-from store.record import Fetch, now_iso
+from crawler.runstatus import Tally
+from crawler.siteview import SiteView
+from store.crawls import CrawlCounts
 
 logger = logging.getLogger(__name__)
-_COUNTS = {
-    Verb.NEW: "new",
-    Verb.EDITED: "edited",
-    Verb.UNCHANGED: "unchanged",
-    Verb.NOT_MODIFIED: "not_modified",
-    Verb.MISSING: "missing",
-    Verb.FAILED: "failed",
-    Verb.SKIPPED: "skipped",
-}
+DEFAULT_BACKEND = "crawler.backends.LocalBackend"
 
 
 class CrawlRun:
-    """The extension that owns a site crawl's lock, store connection, run row and outcomes."""
+    """The extension that owns a site crawl's backend (lock, store or writer), ledger and outcomes."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self.db_path = Path(crawler.settings.get("NEWSWATCH_DB"))
         self.progress = crawler.settings.getbool("NEWSWATCH_PROGRESS")
-        self.db: Database | None = None
-        self.lock: SiteLock | None = None
-        self.crawl_id: int | None = None
+        backend_class = load_object(crawler.settings.get("NEWSWATCH_BACKEND") or DEFAULT_BACKEND)
+        self.backend: Backend = backend_class.from_crawler(crawler)
+        self.opened = False
         self.site = ""
-        self.counts = CrawlCounts()
+        self.tally = Tally()
         self.pending: dict[str, str] = {}  # article key -> URL, requested and not yet settled
         self.settled: set[str] = set()
-        self.store_errors = 0
-        self.store_error: str | None = None
         self.gone_after = RecheckPolicy().gone_after
-        self._closing: list[Callable[[Database, str], object]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -79,73 +64,43 @@ class CrawlRun:
                 return extension
         raise RuntimeError("the newswatch CrawlRun extension is not enabled (EXTENSIONS setting)")
 
+    @property
+    def counts(self) -> CrawlCounts:
+        """The run's counts so far."""
+        return self.tally.counts
+
+    def view(self) -> SiteView | None:
+        """The site as the store knows it; None before the run opened (or when it was busy)."""
+        return self.backend.view() if self.opened else None
+
     # ---- opening and closing
     def spider_opened(self, spider: Spider) -> None:
-        """Take the site's lock, open the store and the run's row; CloseSpider('busy') if locked."""
+        """Open the run (the site's lock, the run's row); CloseSpider('busy') if another crawl holds the site."""
         self.site = spider.name
         self.gone_after = getattr(spider, "policy", RecheckPolicy()).gone_after
-        self.lock = SiteLock(self.db_path, self.site)
-        if not self.lock.acquire():
-            self.lock = None
+        if not self.backend.open(self.site):
             self.crawler.stats.set_value("newswatch/busy", True)
             self._say("skipped: another crawl of this site is running")
             raise CloseSpider("busy")
-        self.db = open_db(self.db_path)
-        # Holding the lock proves no other crawl of the site runs: a run still marked
-        # 'running' was killed before it could close its row.
-        close_running(self.db, self.site, "", "killed", "the crawl process ended without closing its run")
-        self.crawl_id = start_crawl(self.db, self.site)
-        self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
-
-    def on_close(self, hook: Callable[[Database, str], object]) -> None:
-        """Call hook(db, site) when the crawl closes, before its run row is (the site profile)."""
-        self._closing.append(hook)
+        self.opened = True
+        self.crawler.stats.set_value("newswatch/crawl_id", self.backend.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Settle what never got an answer, then close the run with its status and counts."""
-        if self.db is None or self.crawl_id is None:
+        if not self.opened:
             return
         try:
             for key, url in list(self.pending.items()):
                 self.settle(_unanswered(key, url, reason))
-            self._run_hooks(self.db)
-            status, error = self.status(reason)
+            evidence = getattr(spider, "evidence", None)
+            titles = set(evidence.listing_titles) if evidence is not None else set()
+            self.opened = False
+            status, _ = self.backend.close(reason, self.tally, titles)
             self.crawler.stats.set_value("newswatch/status", status)
-            finish_crawl(self.db, self.crawl_id, self.counts, status, error)
         except Exception as exc:  # the store itself failed: the next crawl closes the row as killed
-            logger.error("[%s] cannot close crawl run %s: %s", self.site, self.crawl_id, exc)
+            logger.error("[%s] cannot close crawl run %s: %s", self.site, self.backend.run_id, exc)
         finally:
-            self.db.close()
-            if self.lock is not None:
-                self.lock.release()
-
-    def _run_hooks(self, db: Database) -> None:
-        for hook in self._closing:
-            try:
-                hook(db, self.site)
-            except Exception as exc:  # a profile that cannot be rebuilt must not lose the run's row
-                logger.error("[%s] at the end of the crawl: %s", self.site, exc)
-
-    def status(self, reason: str) -> tuple[str, str | None]:
-        """The run's status and error from how Scrapy closed it and what its pages came to."""
-        counts = self.counts
-        answered = counts.new + counts.edited + counts.unchanged + counts.missing
-        why = failure_summary(self.db, self.crawl_id) if self.db and self.crawl_id else None
-        tried = answered + counts.failed
-        if reason == "closespider_timeout":
-            return "timeout", f"stopped after timeout_minutes; {answered} of {tried} pages answered"
-        if reason == "shutdown":
-            return "stopped", "asked to stop (SIGTERM or Ctrl-C)"
-        if reason not in {"finished", "closespider_pagecount"}:
-            return "failed", f"the crawl ended: {reason}"
-        if self.store_errors:
-            stored = f"{self.store_errors} of {self.store_errors + answered} pages could not be stored"
-            return "failed", f"{stored}: {self.store_error}"
-        if counts.failed and not answered:
-            return "failed", f"all {counts.failed} pages failed: {why}"
-        if counts.failed:
-            return "partial", f"{counts.failed} of {tried} pages failed: {why}"
-        return "ok", None
+            self.opened = False
 
     # ---- outcomes
     def request_scheduled(self, request: Request, spider: Spider) -> None:
@@ -184,56 +139,22 @@ class CrawlRun:
                 return
             self.settled.add(outcome.key)
             self.pending.pop(outcome.key, None)
-        if outcome.file_of is not None:
-            self._count_file(outcome)
-        else:
-            self._count_page(outcome)
-        if outcome.store_error:
-            self.store_errors += 1
-            self.store_error = outcome.reason
+        self.tally.add(outcome)
         self.crawler.stats.inc_value(f"newswatch/{'file_' if outcome.file_of else ''}{outcome.verb.value}")
         self._write(outcome)
         self._say(_line(outcome))
 
-    def _count_page(self, outcome: PageOutcome) -> None:
-        setattr(self.counts, _COUNTS[outcome.verb], getattr(self.counts, _COUNTS[outcome.verb]) + 1)
-        if outcome.verb in ANSWERED:
-            self.counts.pages += 1
-        if outcome.verb is Verb.NOT_MODIFIED:
-            self.counts.unchanged += 1  # a 304 is an unchanged page that cost no parsing
-
-    def _count_file(self, outcome: PageOutcome) -> None:
-        """Attachments are counted apart from pages; a replaced document is an edit of its article."""
-        if outcome.verb in {Verb.FAILED, Verb.SKIPPED}:
-            self._count_page(outcome)
-            return
-        self.counts.attachments += 1
-        if outcome.verb is Verb.EDITED:
-            self.counts.edited += 1
-
     def _write(self, outcome: PageOutcome) -> None:
-        if self.db is None:
+        if not self.opened or outcome.verb not in {Verb.NOT_MODIFIED, Verb.MISSING, Verb.FAILED, Verb.SKIPPED}:
             return
-        fetch = Fetch(fetched_at=now_iso(), crawl_id=self.crawl_id)
         try:
-            if outcome.verb is Verb.NOT_MODIFIED and outcome.file_of:
-                record_file_not_modified(self.db, outcome.file_of, outcome.url, fetch.fetched_at)
-            elif outcome.verb is Verb.NOT_MODIFIED and outcome.key:
-                record_not_modified(self.db, outcome.key, fetch)
-            elif outcome.verb is Verb.MISSING and outcome.key:
-                miss = record_missing(self.db, outcome.key, outcome.status or 404, fetch, self.gone_after)
-                if miss.gone:
-                    self._say(f"gone      {outcome.url} ({miss.misses} misses in a row)")
-            elif outcome.verb in {Verb.FAILED, Verb.SKIPPED}:
-                reason = outcome.reason or "unknown"
-                record_failure(
-                    self.db, self.crawl_id, self.site, outcome.url, outcome.status, reason, outcome.verb.value
-                )
-                if outcome.key and outcome.verb is Verb.FAILED:
-                    record_check_failed(self.db, outcome.key, outcome.status, reason)
+            line = self.backend.outcome(outcome, self.gone_after)
         except Exception as exc:  # sqlite3.Error and friends: counted, never fatal to the crawl
             self.counts.errors.append(str(exc))
             logger.error("[%s] cannot record %s of %s: %s", self.site, outcome.verb.value, outcome.url, exc)
+            return
+        if line:
+            self._say(line)
 
     def _say(self, line: str) -> None:
         logger.info("[%s] %s", self.site, line)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from crawler.extract import PageHints, ProfileBuilder, SiteProfile
-from crawler.site_profile import rebuild_profile, stored_profile
+
+if TYPE_CHECKING:
+    from crawler.siteview import SiteView
 
 # A site seen for the first time has no profile yet: its first pages are held (not read)
 # until this many have arrived, or no other page can come, and the profile is learned
@@ -31,11 +32,11 @@ class SiteEvidence:
         self.held = 0
 
     @classmethod
-    def from_store(cls, db: Database | None, site: str) -> SiteEvidence:
+    def from_view(cls, view: SiteView | None) -> SiteEvidence:
         """The evidence a crawl starts from: the site's stored profile, if it has one."""
-        if db is None:
+        if view is None:
             return cls(None)
-        profile, titles = stored_profile(db, site)
+        profile, titles = view.profile()
         return cls(profile, titles)
 
     def add_link(self, key: str, text: str) -> None:
@@ -75,8 +76,3 @@ class SiteEvidence:
         for title in sorted(self.listing_titles):
             self._builder.add_listing_title(title)
         self.profile = self._builder.profile()
-
-    def save(self, db: Database, site: str) -> SiteProfile:
-        """Learn the profile again from the site's stored pages (this crawl's included) and keep it."""
-        self.profile = rebuild_profile(db, site, self.listing_titles)
-        return self.profile

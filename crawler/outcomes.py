@@ -16,6 +16,7 @@ class Verb(StrEnum):
     MISSING = "missing"  # a re-check answered 404/410
     FAILED = "failed"  # no usable answer: the reason says why
     SKIPPED = "skipped"  # not fetched on purpose: robots.txt, the page limit, the crawl stopping
+    SENT = "sent"  # read whole and sent to the writer, which stores it and counts new, edited or unchanged
 
 
 # The verbs that mean the site answered: a crawl whose pages all failed answered nothing.

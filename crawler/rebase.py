@@ -10,12 +10,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from common.article import Article
-from crawler.extract import PageHints, extract_keyed
+from crawler.extract import PageHints, SiteProfile, extract_keyed
 from crawler.extract import version as extract_version
 from crawler.site_profile import stored_profile
 from store.profiles import link_texts
 from store.queries import current_versions
-from store.record import Fetch, now_iso, raw_page, rebaseline
+from store.record import Fetch, Rebase, now_iso, raw_page, rebaseline
 
 
 def reextract(version: dict[str, Any], hints: PageHints | None = None) -> Article | None:
@@ -81,3 +81,15 @@ def reextract_site(
             done.changed += 1
             say(f"[{site}] re-read   {article['url']}  {baseline.title or ''}".rstrip())
     return done
+
+
+def rebase_under(db: Database, texts: tuple[str, ...], profile: SiteProfile | None) -> Rebase:
+    """store.record()'s rebase: read a stored version again under the hints a page was read with
+    (its listing link texts, those the store remembers for the article, the site profile)."""
+
+    def rebase(version: dict[str, Any]) -> Article | None:
+        stored = link_texts(db, version["article_id"])
+        hints = PageHints(tuple(dict.fromkeys([*texts, *stored])), profile)
+        return reextract(version, hints if hints else None)
+
+    return rebase

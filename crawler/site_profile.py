@@ -18,7 +18,7 @@ def stored_profile(db: Database, site: str) -> tuple[SiteProfile | None, tuple[s
     data = load_profile(db, site)
     if data is None:
         return None, ()
-    return _profile(data), tuple(data.get("listing_titles", ()))
+    return profile_from_data(data), tuple(data.get("listing_titles", ()))
 
 
 def rebuild_profile(db: Database, site: str, listing_titles: Iterable[str]) -> SiteProfile:
@@ -31,14 +31,15 @@ def rebuild_profile(db: Database, site: str, listing_titles: Iterable[str]) -> S
     for title in titles:
         builder.add_listing_title(title)
     profile = builder.profile()
-    save_profile(db, site, {**_data(profile), "listing_titles": titles}, builder.sampled, now_iso())
+    save_profile(db, site, {**profile_data(profile), "listing_titles": titles}, builder.sampled, now_iso())
     return profile
 
 
 _MAX_TITLES = 50
 
 
-def _data(profile: SiteProfile) -> dict[str, Any]:
+def profile_data(profile: SiteProfile) -> dict[str, Any]:
+    """A profile as JSON-ready lists (as the store keeps it)."""
     return {
         "repeated_lines": sorted(profile.repeated_lines),
         "site_titles": sorted(profile.site_titles),
@@ -46,7 +47,8 @@ def _data(profile: SiteProfile) -> dict[str, Any]:
     }
 
 
-def _profile(data: dict[str, Any]) -> SiteProfile:
+def profile_from_data(data: dict[str, Any]) -> SiteProfile:
+    """The profile profile_data() wrote."""
     return SiteProfile(
         repeated_lines=frozenset(data.get("repeated_lines", ())),
         site_titles=frozenset(data.get("site_titles", ())),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -60,6 +61,14 @@ def first_run(trigger: BaseTrigger, last: datetime | None, now: datetime) -> dat
     return now if due <= now else due
 
 
+class SiteJob(Protocol):
+    """A site's scheduled job: called with the site; stop_all() when the monitor stops."""
+
+    def __call__(self, site: Site) -> str: ...
+
+    def stop_all(self) -> None: ...
+
+
 @dataclass
 class Monitor:
     """Wires the jobs to APScheduler; the clock is injectable for tests."""
@@ -68,10 +77,13 @@ class Monitor:
     db_path: Path
     digest_dir: Path
     clock: Callable[[], datetime] = utcnow
+    # What a site's trigger does: by default crawl it here in a child process; in queue mode
+    # (distributed.jobs.EnqueueCrawl) put a crawl job on the queue for a worker.
+    crawl_job: SiteJob | None = None
 
     def __post_init__(self) -> None:
         self.tz = self.config.monitor.zone("UTC")
-        self.crawl = CrawlJob(self.config.path, self.db_path, self.clock)
+        self.crawl: SiteJob = self.crawl_job or CrawlJob(self.config.path, self.db_path, self.clock)
         self.digest = DigestJob(self.config, self.db_path, self.digest_dir, self.clock, self.tz)
         self.stop_event = threading.Event()
 

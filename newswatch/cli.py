@@ -17,6 +17,7 @@ from .context import Context
 from .desk_commands import check, export, notify, serve
 from .monitor_commands import demo, run, samples
 from .params import LOG_LEVELS, HttpUrl, NewswatchGroup
+from .queue_commands import worker, writer
 from .read_commands import diff_cmd, digest, history, search, sites
 from .store_commands import migrate, reextract
 
@@ -159,5 +160,7 @@ for command in (
     notify,
     export,
     serve,
+    worker,
+    writer,
 ):
     main.add_command(command)

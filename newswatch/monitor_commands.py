@@ -23,8 +23,14 @@ def digest_folder(obj: Context, config: Config, option: Path | None) -> Path:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where digests and feed.atom go (default: [monitor] digest_dir, else 'digests' next to the database).",
 )
+@click.option(
+    "--queue", metavar="URL", envvar="NEWSWATCH_QUEUE",
+    help="Distributed mode: enqueue each scheduled crawl on this Redis (redis://HOST:PORT/N) for `newswatch worker`s "
+    "instead of crawling here (default: [queue] url; env NEWSWATCH_QUEUE).",
+)  # fmt: skip
+@click.option("--lock-seconds", type=click.FloatRange(1, 600), default=30.0, hidden=True)
 @click.pass_obj
-def run(obj: Context, digest_dir: Path | None) -> None:
+def run(obj: Context, digest_dir: Path | None, queue: str | None, lock_seconds: float) -> None:
     """Run the monitor until SIGTERM or Ctrl-C: crawl each site on its schedule, write the digest daily.
 
     \b
@@ -33,20 +39,32 @@ def run(obj: Context, digest_dir: Path | None) -> None:
     articles are re-checked by age with conditional requests. The digest (Markdown, HTML,
     Atom feed, optional email) is written at [monitor] digest_time in [monitor] timezone.
     Runs missed while the monitor was down are caught up at start.
-    """
-    import logging
 
+    With --queue (or [queue] url) it is the scheduler of the distributed mode: each crawl
+    becomes a job on the queue (never two for one site) for `newswatch worker`s, and
+    `newswatch writer` records what they observe; the digest is written here as always.
+    """
     from monitor.service import Monitor
+
+    from .queue_commands import log_to_stderr
 
     config = obj.config()
     obj.db().close()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    log_to_stderr()
     folder = digest_folder(obj, config, digest_dir)
     names = ", ".join(s.name for s in config.sites)
-    click.echo(f"Monitoring {names}; store {obj.db_path}; digests in {folder}", err=True)
+    url = queue or config.queue.url
+    crawl_job = None
+    if url:
+        from distributed.connection import shown
+        from distributed.jobs import EnqueueCrawl
+
+        crawl_job = EnqueueCrawl(config, obj.db_path, url, lock_seconds)
+        click.echo(f"Scheduling crawls of {names} on {shown(url)}; store {obj.db_path}; digests in {folder}", err=True)
+    else:
+        click.echo(f"Monitoring {names}; store {obj.db_path}; digests in {folder}", err=True)
     try:
-        code = Monitor(config, obj.db_path, folder).run()
+        code = Monitor(config, obj.db_path, folder, crawl_job=crawl_job).run()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     sys.exit(code)
@@ -58,12 +76,20 @@ def run(obj: Context, digest_dir: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo's registry and database in this folder (default: a temporary one).",
 )
-def demo(keep: Path | None) -> None:
+@click.option(
+    "--distributed", is_flag=True,
+    help="Run it with a scheduler, two workers and a writer as separate processes, on a throwaway redis-server.",
+)  # fmt: skip
+def demo(keep: Path | None, distributed: bool) -> None:
     """Run the whole loop offline on the bundled sample sites and print the digest.
 
     Serves the sample sites on 127.0.0.1, crawls them, publishes one article, edits one and
     changes only the 'Hot Spots' box, crawls again, and prints what the digest reports.
     """
+    if distributed:
+        from newswatch.demo_distributed import run_distributed_demo
+
+        sys.exit(run_distributed_demo(keep))
     from newswatch.demo import run_demo
 
     sys.exit(run_demo(keep))

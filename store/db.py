@@ -253,6 +253,26 @@ def m006_site_evidence(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_remote_runs(db: Database) -> None:
+    """Crawl runs that ran on a worker (distributed mode): the writer's map from a run's token
+    to its crawl row, the last observation of the run it applied (so a replay is skipped), the
+    site profile the run read pages with, and what the stored observations counted."""
+    db.executescript(
+        """
+        CREATE TABLE remote_runs (
+            token TEXT PRIMARY KEY,
+            crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+            site TEXT NOT NULL,
+            last_seq INTEGER NOT NULL,
+            profile TEXT,
+            tally TEXT NOT NULL DEFAULT '{}',
+            worker TEXT
+        );
+        """
+    )
+
+
 @contextmanager
 def write(db: Database) -> Iterator[Database]:
     """A write transaction that waits its turn for the store's write lock.

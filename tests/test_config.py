@@ -15,6 +15,7 @@ from crawler.config import (
     CrawlConfig,
     EmailConfig,
     MonitorConfig,
+    QueueConfig,
     Site,
     load_config,
 )
@@ -259,6 +260,30 @@ CRAWL_CASES = [
 def test_a_bad_crawl_value(tmp_path: Path, line: str, key: str, problem: str, fix: str) -> None:
     path, message = _error(tmp_path, f"[crawl]\n{line}\n" + FIRST)
     _assert_names(message, path, "[crawl]", key, problem, fix)
+
+
+QUEUE_CASES = [
+    ('ur = "redis://127.0.0.1:6379/0"', "ur", 'Did you mean "url"', 'rename "ur" to "url"'),
+    ("url = 6379", "url", "must be a string", 'url = "redis://127.0.0.1:6379/0"'),
+    ('url = "127.0.0.1:6379"', "url", "is not a Redis URL", 'url = "redis://HOST:6379/0"'),
+    ('url = "http://127.0.0.1:6379"', "url", "is not a Redis URL", "rediss:// for TLS"),
+    ('url = "redis://:6379/0"', "url", "names no host", 'url = "redis://HOST:6379/0"'),
+    ('url = "redis://127.0.0.1:99999/0"', "url", "has a bad port", 'url = "redis://HOST:6379/0"'),
+    ('url = "redis://127.0.0.1:6379/queue"', "url", "not a database number", 'url = "redis://HOST:6379/0"'),
+    ('url = "unix://"', "url", "names no socket path", "unix:///path/redis.sock"),
+]
+
+
+@pytest.mark.parametrize(("line", "key", "problem", "fix"), QUEUE_CASES, ids=[c[0] for c in QUEUE_CASES])
+def test_a_bad_queue_value(tmp_path: Path, line: str, key: str, problem: str, fix: str) -> None:
+    path, message = _error(tmp_path, f"[queue]\n{line}\n" + FIRST)
+    _assert_names(message, path, "[queue]", key, problem, fix)
+
+
+def test_the_queue_url_is_read_and_absent_by_default(tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, FIRST)).queue == QueueConfig()
+    for url in ("redis://127.0.0.1:6379/0", "rediss://user:secret@redis.example.org:6380/2", "unix:///run/redis.sock"):
+        assert load_config(_write(tmp_path, f'[queue]\nurl = "{url}"\n' + FIRST)).queue.url == url
 
 
 # (the whole file, fragments the message must hold)

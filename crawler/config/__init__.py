@@ -2,11 +2,11 @@
 
 `load_config(path)` is the only reader of the file: it checks every table and key and
 raises ConfigError naming the file, the entry, the key and the fix. Everything else
-reads the typed Config (config.sites, config.monitor, config.crawl), never raw TOML.
+reads the typed Config (config.sites, config.monitor, config.crawl, config.queue), never raw TOML.
 """
 
 from .load import load_config
-from .model import Config, ConfigError, CrawlConfig, EmailConfig, MonitorConfig, Site
+from .model import Config, ConfigError, CrawlConfig, EmailConfig, MonitorConfig, QueueConfig, Site
 from .paths import BUNDLED_CONFIG, default_config_path, default_db_path, user_config_path
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "CrawlConfig",
     "EmailConfig",
     "MonitorConfig",
+    "QueueConfig",
     "Site",
     "default_config_path",
     "default_db_path",

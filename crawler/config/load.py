@@ -10,12 +10,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
-from .model import Config, ConfigError, CrawlConfig, EmailConfig, MonitorConfig
+from .model import Config, ConfigError, CrawlConfig, EmailConfig, MonitorConfig, QueueConfig
 from .paths import default_config_path
 from .sites import read_sites
 from .table import Table, closest, describe
 
-TOP_LEVEL = ("sites", "monitor", "crawl")
+TOP_LEVEL = ("sites", "monitor", "crawl", "queue")
 MONITOR_KEYS = tuple(MonitorConfig.__dataclass_fields__)
 EMAIL_KEYS = tuple(EmailConfig.__dataclass_fields__)
 CRAWL_KEYS = tuple(CrawlConfig.__dataclass_fields__)
@@ -45,7 +45,7 @@ def load_config(path: str | Path | None = None) -> Config:
             hint = f' Did you mean "{meant}"?' if meant else ""
             raise top.error(
                 None,
-                f'has an unknown table or key "{key}".{hint} Known: [[sites]], [monitor], [crawl]',
+                f'has an unknown table or key "{key}".{hint} Known: [[sites]], [monitor], [crawl], [queue]',
                 f'rename "{key}" to "{meant}"' if meant else f'remove "{key}"',
             )
     return Config(
@@ -53,6 +53,7 @@ def load_config(path: str | Path | None = None) -> Config:
         sites=read_sites(path, data.get("sites")),
         monitor=read_monitor(top.table("monitor", "[monitor]"), path),
         crawl=read_crawl(top.table("crawl", "[crawl]")),
+        queue=read_queue(top.table("queue", "[queue]")),
     )
 
 
@@ -126,6 +127,35 @@ def read_crawl(table: Table | None) -> CrawlConfig:
         tracking_params=defaults + tuple(p for p in dict.fromkeys(extra) if p not in defaults),
         keep_attachments=table.boolean("keep_attachments", False),
     )
+
+
+QUEUE_SCHEMES = ("redis", "rediss", "unix")
+
+
+def read_queue(table: Table | None) -> QueueConfig:
+    """[queue] as a QueueConfig: url is a Redis URL (distributed mode), or absent (one machine)."""
+    if table is None:
+        return QueueConfig()
+    table.check_keys(tuple(QueueConfig.__dataclass_fields__))
+    url = table.optional_text("url", '"redis://127.0.0.1:6379/0"')
+    if url is None:
+        return QueueConfig()
+    parts = urlsplit(url.strip())
+    fix = 'write url = "redis://HOST:6379/0" (rediss:// for TLS, unix:///path/redis.sock for a socket)'
+    if parts.scheme not in QUEUE_SCHEMES:
+        raise table.error("url", f'"{url}" is not a Redis URL (redis://, rediss:// or unix://)', fix)
+    database = parts.path.strip("/")
+    try:
+        _ = parts.port  # a port that is not a number, or out of range, raises here
+    except ValueError as exc:
+        raise table.error("url", f'"{url}" has a bad port ({exc})', fix) from exc
+    if parts.scheme != "unix" and (not parts.hostname or " " in url.strip()):
+        raise table.error("url", f'"{url}" names no host', fix)
+    if parts.scheme == "unix" and not parts.path:
+        raise table.error("url", f'"{url}" names no socket path', fix)
+    if parts.scheme != "unix" and database and not database.isdigit():
+        raise table.error("url", f'"{url}" ends in "/{database}", which is not a database number', fix)
+    return QueueConfig(url=url.strip())
 
 
 def _timezone(table: Table) -> str | None:

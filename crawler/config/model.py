@@ -112,6 +112,13 @@ class CrawlConfig:
 
 
 @dataclass(frozen=True)
+class QueueConfig:
+    """[queue]: the Redis that carries crawl jobs and observations (distributed mode); None: one machine."""
+
+    url: str | None = None  # redis://HOST:PORT/N, rediss://... or unix:///path/redis.sock
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole registry: sites, the monitor's settings and the crawl-wide settings."""
 
@@ -119,6 +126,7 @@ class Config:
     sites: tuple[Site, ...]
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
 
     def site(self, name: str) -> Site:
         """The site of that name, or a ConfigError listing the known names."""

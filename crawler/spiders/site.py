@@ -24,10 +24,9 @@ from crawler.integrity import is_unclosed, text_damage, transfer_damage
 from crawler.items import ArticleItem, FileItem
 from crawler.outcomes import PageOutcome, Verb
 from crawler.recheck import RecheckPolicy
+from crawler.siteview import SiteView
 from crawler.spiders.reasons import failure_reason, header
 from crawler.workers import shared_pool
-from store.attachments import known_attachments
-from store.queries import current_page, known_articles, known_keys
 
 _MiB = 1024 * 1024
 
@@ -85,8 +84,7 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """Re-check the known articles that are due, then start from the listing pages."""
-        self.evidence = SiteEvidence.from_store(self.run.db, self.name)
-        self.run.on_close(self.evidence.save)  # what this crawl stored refines the profile
+        self.evidence = SiteEvidence.from_view(self.run.view())  # the run re-learns it when it closes
         for request in self._rechecks():
             yield request
         for url in self.site.start_urls:
@@ -97,14 +95,14 @@ class SiteSpider(scrapy.Spider):
 
     def _rechecks(self) -> list[scrapy.Request]:
         """Conditional requests for the known articles the re-check policy says are due."""
-        db = self.run.db
-        if db is None:
+        view = self.run.view()
+        if view is None:
             self.logger.warning("no open store: known articles are not re-checked")
             return []
-        self.known = known_keys(db, self.name)
+        self.known = view.known_keys()
         now = datetime.now(UTC)
         requests = []
-        for row in known_articles(db, self.name):
+        for row in view.known_articles():
             for text in row["link_texts"]:
                 self.evidence.add_link(row["key"], text)
             due = self.recheck == "all" or self.policy.is_due(
@@ -229,9 +227,8 @@ class SiteSpider(scrapy.Spider):
         """An unclosed document is cut short when the stored page of the same article was whole."""
         if not is_html or not is_unclosed(body):
             return None
-        db = self.run.db
-        previous = current_page(db, key) if db is not None else None
-        if previous is not None and not is_unclosed(previous):
+        view = self.run.view()
+        if view is not None and view.stored_page_whole(key):
             return "the page ends mid-document (no </body> or </html>), though its stored version was whole"
         return None
 
@@ -245,8 +242,8 @@ class SiteSpider(scrapy.Spider):
         return self._new_file_requests(key, self._stored_files(key))
 
     def _stored_files(self, key: str) -> list[dict[str, Any]]:
-        db = self.run.db
-        return known_attachments(db, key) if db is not None else []
+        view: SiteView | None = self.run.view()
+        return view.attachments(key) if view is not None else []
 
     def _new_file_requests(self, key: str, files: list[dict[str, Any]]) -> list[scrapy.Request]:
         requests = []

@@ -1,0 +1,121 @@
+"""Where a crawl reads its site and sends what it observes: the seam between a crawl and the store.
+
+`LocalBackend` (the default, one machine) holds the site's lock file, opens the store, and
+records each observation with the store's verbs as it happens. A distributed crawl uses
+another backend (`distributed.remote.RemoteBackend`, named by the NEWSWATCH_BACKEND setting)
+that reads a snapshot carried by its job and sends each observation to the writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol, Self
+
+from scrapy.crawler import Crawler
+from sqlite_utils import Database
+
+from crawler.extract import SiteProfile
+from crawler.items import ArticleItem, FileItem
+from crawler.lock import SiteLock
+from crawler.outcomes import PageOutcome
+from crawler.recording import store_article, store_file, store_outcome
+from crawler.runstatus import Tally, run_status
+from crawler.site_profile import rebuild_profile
+from crawler.siteview import SiteView, StoreView
+from store import open_db
+from store.crawls import close_running, finish_crawl, start_crawl
+from store.record import now_iso
+
+logger = logging.getLogger(__name__)
+
+
+class Backend(Protocol):
+    """What a crawl run needs from where its observations go."""
+
+    run_id: int | None  # the store's crawl id, when the crawl knows it
+
+    def open(self, site: str) -> bool:
+        """Take the site's lock and open the run; False when another crawl of the site holds it."""
+        ...
+
+    def view(self) -> SiteView:
+        """The site as the store knows it (known articles, attachments, profile)."""
+        ...
+
+    def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+        """Record an article page read under `profile`; its outcome (SENT when the writer decides)."""
+        ...
+
+    def file(self, item: FileItem) -> PageOutcome:
+        """Record a fetched attachment file; its outcome."""
+        ...
+
+    def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:
+        """Record a 304, miss, failure or skip; a line to show when it made the article gone."""
+        ...
+
+    def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
+        """Close the run (re-learning the site profile first); its status and error; release the lock."""
+        ...
+
+
+class LocalBackend:
+    """The store in this process: today's store verbs, under the site's lock file."""
+
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        self.db: Database | None = None
+        self.lock: SiteLock | None = None
+        self.site = ""
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """The store named by the NEWSWATCH_DB setting."""
+        return cls(Path(crawler.settings.get("NEWSWATCH_DB")))
+
+    def open(self, site: str) -> bool:
+        self.site = site
+        lock = SiteLock(self.db_path, site)
+        if not lock.acquire():
+            return False
+        self.lock = lock
+        self.db = open_db(self.db_path)
+        # Holding the lock proves no other crawl of the site runs: a run still marked
+        # 'running' was killed before it could close its row.
+        close_running(self.db, site, "", "killed", "the crawl process ended without closing its run")
+        self.run_id = start_crawl(self.db, site)
+        return True
+
+    def view(self) -> SiteView:
+        assert self.db is not None
+        return StoreView(self.db, self.site)
+
+    def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+        assert self.db is not None
+        return store_article(self.db, item, self.run_id, now_iso(), profile)
+
+    def file(self, item: FileItem) -> PageOutcome:
+        assert self.db is not None
+        return store_file(self.db, item, self.run_id, now_iso())
+
+    def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:
+        assert self.db is not None
+        miss = store_outcome(self.db, self.site, outcome, self.run_id, now_iso(), gone_after)
+        return f"gone      {outcome.url} ({miss.misses} misses in a row)" if miss and miss.gone else None
+
+    def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
+        assert self.db is not None and self.run_id is not None
+        try:
+            try:  # what this crawl stored refines the profile; a failure must not lose the run's row
+                rebuild_profile(self.db, self.site, listing_titles)
+            except Exception as exc:
+                logger.error("[%s] at the end of the crawl: %s", self.site, exc)
+            status, error = run_status(reason, tally)
+            finish_crawl(self.db, self.run_id, tally.counts, status, error)
+            return status, error
+        finally:
+            self.db.close()
+            if self.lock is not None:
+                self.lock.release()

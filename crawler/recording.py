@@ -1,0 +1,83 @@
+"""What each observation of a crawl means for the store: the same verbs wherever the crawl
+ran (in this process, or on a worker whose observations the writer applies)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from crawler.extract import SiteProfile
+from crawler.files import file_key
+from crawler.items import ArticleItem, FileItem
+from crawler.outcomes import PageOutcome, Verb
+from crawler.rebase import rebase_under
+from store import Outcome, record
+from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
+from store.checks import MissResult, record_check_failed, record_missing, record_not_modified
+from store.crawls import record_failure
+from store.record import Fetch
+
+_VERBS = {Outcome.NEW: Verb.NEW, Outcome.EDITED: Verb.EDITED, Outcome.UNCHANGED: Verb.UNCHANGED}
+_FILE_VERBS = {FileOutcome.NEW: Verb.NEW, FileOutcome.CHANGED: Verb.EDITED, FileOutcome.UNCHANGED: Verb.UNCHANGED}
+
+
+def store_article(
+    db: Database, item: ArticleItem, crawl_id: int | None, fetched_at: str, profile: SiteProfile | None
+) -> PageOutcome:
+    """Record an article page (re-reading its stored version under the same hints first); its outcome."""
+    fetch = Fetch(
+        fetched_at=fetched_at,
+        crawl_id=crawl_id,
+        raw=item.raw,
+        content_type=item.content_type,
+        fetched_url=item.fetched_url,
+        etag=item.etag,
+        last_modified=item.last_modified,
+        key=item.key,
+        aliases=item.aliases,
+        extractor=item.extractor,
+        hints=item.hints,
+        link_texts=item.link_texts,
+    )
+    result = record(db, item.site, item.article, fetch, rebase=rebase_under(db, item.link_texts, profile))
+    return PageOutcome(_VERBS[result.outcome], item.article.url, item.key, title=item.article.title)
+
+
+def store_file(db: Database, item: FileItem, crawl_id: int | None, fetched_at: str) -> PageOutcome:
+    """Record a fetched attachment file; its outcome (skipped when its article is not stored)."""
+    fetch = FileFetch(
+        url=item.url,
+        text=item.text,
+        fetched_at=fetched_at,
+        sha256=item.sha256,
+        size=item.size,
+        content_type=item.content_type,
+        etag=item.etag,
+        last_modified=item.last_modified,
+        crawl_id=crawl_id,
+        data=item.data,
+    )
+    outcome = record_file(db, item.article_key, item.site, fetch)
+    key = file_key(item.article_key, item.url)
+    if outcome is None:  # the article's own write failed (and was counted): not a second failure
+        reason = "not recorded: its article could not be stored"
+        return PageOutcome(Verb.SKIPPED, item.url, key, reason=reason, file_of=item.article_key)
+    return PageOutcome(_FILE_VERBS[outcome], item.url, key, file_of=item.article_key)
+
+
+def store_outcome(
+    db: Database, site: str, outcome: PageOutcome, crawl_id: int | None, fetched_at: str, gone_after: int
+) -> MissResult | None:
+    """Record a page's outcome that is not an article: a 304, a miss, a failure or a skip."""
+    fetch = Fetch(fetched_at=fetched_at, crawl_id=crawl_id)
+    if outcome.verb is Verb.NOT_MODIFIED and outcome.file_of:
+        record_file_not_modified(db, outcome.file_of, outcome.url, fetched_at)
+    elif outcome.verb is Verb.NOT_MODIFIED and outcome.key:
+        record_not_modified(db, outcome.key, fetch)
+    elif outcome.verb is Verb.MISSING and outcome.key:
+        return record_missing(db, outcome.key, outcome.status or 404, fetch, gone_after)
+    elif outcome.verb in {Verb.FAILED, Verb.SKIPPED}:
+        reason = outcome.reason or "unknown"
+        record_failure(db, crawl_id, site, outcome.url, outcome.status, reason, outcome.verb.value)
+        if outcome.key and outcome.verb is Verb.FAILED:
+            record_check_failed(db, outcome.key, outcome.status, reason)
+    return None
