@@ -9,6 +9,7 @@ counts everything in `crawler.stats`, and closes the run with an honest status.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Self
@@ -25,9 +26,11 @@ from crawler.recheck import RecheckPolicy
 from store import open_db
 from store.checks import record_check_failed, record_missing, record_not_modified
 from store.crawls import CrawlCounts, close_running, failure_summary, finish_crawl, record_failure, start_crawl
+from store.raw import RawPageError, pack_site
 from store.record import Fetch, now_iso
 
 logger = logging.getLogger(__name__)
+PACK_PAGES = 10_000  # raw pages packed at most at the end of one crawl (an upgraded store catches up over crawls)
 _COUNTS = {
     Verb.NEW: "new",
     Verb.EDITED: "edited",
@@ -104,12 +107,27 @@ class CrawlRun:
             status, error = self.status(reason)
             self.crawler.stats.set_value("newswatch/status", status)
             finish_crawl(self.db, self.crawl_id, self.counts, status, error)
+            self._pack_pages()
         except Exception as exc:  # the store itself failed: the next crawl closes the row as killed
             logger.error("[%s] cannot close crawl run %s: %s", self.site, self.crawl_id, exc)
         finally:
             self.db.close()
             if self.lock is not None:
                 self.lock.release()
+
+    def _pack_pages(self) -> None:
+        """Pack the pages this crawl stored with the site's dictionary, trained once it has enough (store/raw.py)."""
+        assert self.db is not None
+        try:
+            packed = pack_site(self.db, self.site, now_iso(), limit=PACK_PAGES)
+        except (sqlite3.Error, RawPageError) as exc:  # the pages stay zlib; the next crawl tries again
+            logger.warning("[%s] cannot pack raw pages: %s", self.site, exc)
+            return
+        self.crawler.stats.set_value("newswatch/raw_pages_packed", packed.pages)
+        if packed.pages:
+            logger.info(
+                "[%s] packed %d raw pages: %d -> %d bytes", self.site, packed.pages, packed.before, packed.after
+            )
 
     def status(self, reason: str) -> tuple[str, str | None]:
         """The run's status and error from how Scrapy closed it and what its pages came to."""

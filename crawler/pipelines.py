@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from functools import partial
 from typing import Self
 
 from scrapy.crawler import Crawler
@@ -50,7 +51,7 @@ class StorePipeline:
             hints=item.hints,
         )
         try:
-            result = record(run.db, item.site, item.article, fetch, rebase=reextract)
+            result = record(run.db, item.site, item.article, fetch, rebase=partial(reextract, run.db))
         except sqlite3.Error as exc:
             reason = f"store write failed: {exc}"
             settle(self.crawler, PageOutcome(Verb.FAILED, item.article.url, item.key, reason=reason, store_error=True))

@@ -16,13 +16,13 @@ from store.queries import current_versions
 from store.record import Fetch, now_iso, raw_page, rebaseline
 
 
-def reextract(version: dict[str, Any]) -> Article | None:
+def reextract(db: Database, version: dict[str, Any]) -> Article | None:
     """The fields the current extractor reads from a stored version's raw page; None without one.
 
     The page is read as of the day it was fetched (a date after that day is not believed),
     under the URL it was fetched from.
     """
-    raw = raw_page(version)
+    raw = raw_page(db, version)
     if raw is None:
         return None
     fetched = datetime.fromisoformat(version["fetched_at"]).date()
@@ -58,7 +58,7 @@ def reextract_site(
         if version["extractor"] == current and not everything:
             done.up_to_date += 1
             continue
-        baseline = reextract(version)
+        baseline = reextract(db, version)
         if baseline is None:
             done.unreadable += 1
             continue

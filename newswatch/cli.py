@@ -17,7 +17,7 @@ from .context import Context
 from .monitor_commands import demo, run, samples
 from .params import LOG_LEVELS, HttpUrl, NewswatchGroup
 from .read_commands import diff_cmd, digest, history, search, sites
-from .store_commands import migrate, reextract
+from .store_commands import compact, migrate, reextract
 
 
 @click.group(cls=NewswatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,5 +142,5 @@ def extract_cmd(source: str, url: str | None, as_json: bool, content_type: str |
     click.echo(article.body or "(no article text found)")
 
 
-for command in (run, digest, sites, search, history, diff_cmd, migrate, reextract, demo, samples):
+for command in (run, digest, sites, search, history, diff_cmd, migrate, reextract, compact, demo, samples):
     main.add_command(command)

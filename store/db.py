@@ -222,3 +222,71 @@ def open_db(path: str | Path) -> Database:
             "its permissions and free disk space."
         ) from exc
     return db
+
+
+@MIGRATIONS()
+def m004_read_indexes(db: Database) -> None:
+    """What the read commands look up, indexed: each version's site (kept by triggers) for the
+    drift check and the counts of `sites`, and crawl runs by site in run order."""
+    db.executescript(
+        """
+        CREATE TABLE version_sites (
+            version_id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL
+        );
+        INSERT INTO version_sites (version_id, site)
+            SELECT v.id, a.site FROM versions v JOIN articles a ON a.id = v.article_id;
+        CREATE INDEX version_sites_site ON version_sites(site, version_id);
+        CREATE TRIGGER version_sites_ai AFTER INSERT ON versions BEGIN
+            INSERT INTO version_sites (version_id, site) SELECT new.id, site FROM articles WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER version_sites_au AFTER UPDATE OF id, article_id ON versions BEGIN
+            DELETE FROM version_sites WHERE version_id = old.id;
+            INSERT INTO version_sites (version_id, site) SELECT new.id, site FROM articles WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER version_sites_ad AFTER DELETE ON versions BEGIN
+            DELETE FROM version_sites WHERE version_id = old.id;
+        END;
+        CREATE TRIGGER version_sites_site AFTER UPDATE OF site ON articles BEGIN
+            UPDATE version_sites SET site = new.site
+            WHERE version_id IN (SELECT id FROM versions WHERE article_id = new.id);
+        END;
+        CREATE INDEX crawls_site_run ON crawls(site, id);
+        """
+    )
+    _fts_on_indexed_columns(db)
+
+
+def _fts_on_indexed_columns(db: Database) -> None:
+    """Re-index a version's full text only when its title or body changes.
+
+    sqlite-utils' trigger fires on any update of a row, so packing a raw page or recording a
+    version's extractor deleted and re-added its words each time. A store whose full-text index
+    is already gone or different is left as it is.
+    """
+    rows = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'versions_au'").fetchall()
+    if not rows or "AFTER UPDATE ON" not in rows[0][0]:
+        return
+    db.execute("DROP TRIGGER versions_au")
+    db.execute(rows[0][0].replace("AFTER UPDATE ON", 'AFTER UPDATE OF "title", "body" ON', 1))
+
+
+@MIGRATIONS()
+def m005_raw_dicts(db: Database) -> None:
+    """Raw pages packed with zstd and a dictionary per site (`store/raw.py`): the dictionaries, and
+    an index of the versions whose page is still zlib (all of them in an older store)."""
+    from .raw import ZLIB_ROWS
+
+    db.executescript(
+        f"""
+        CREATE TABLE raw_dicts (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            trained_at TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            content BLOB NOT NULL
+        );
+        CREATE INDEX raw_dicts_site ON raw_dicts(site, id);
+        CREATE INDEX versions_zlib ON versions(id) WHERE {ZLIB_ROWS};
+        """
+    )

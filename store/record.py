@@ -19,6 +19,7 @@ from common.urls import clean_url, url_key
 
 from .db import write
 from .identity import add_aliases, find_article
+from .raw import unpack
 
 # Re-extracts a stored version's raw page under the current extractor and hints; None if it cannot.
 Rebase = Callable[[dict[str, Any]], Article | None]
@@ -265,7 +266,7 @@ def _touch(db: Database, article_id: int, fetch: Fetch, version_id: int | None) 
     db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*params, article_id])
 
 
-def raw_page(row: dict[str, Any]) -> bytes | None:
-    """The stored page bytes of a version row, decompressed."""
+def raw_page(db: Database, row: dict[str, Any]) -> bytes | None:
+    """The stored page bytes of a version row, unpacked (its dictionary, if any, is in the store)."""
     blob = row.get("raw")
-    return zlib.decompress(blob) if blob else None
+    return unpack(db, blob) if blob else None

@@ -1,0 +1,160 @@
+"""Raw pages packed with zstd and a dictionary per site: every page unpacks to exactly its bytes."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import zlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from crawler.extract import Article
+from store import open_db, open_readonly, raw, record
+from store.db import MIGRATIONS
+from store.queries import current_page
+from store.raw import RawPageError, pack, pack_site, unpack
+from store.record import Fetch, raw_page
+
+from .conftest import Cli
+
+NOW = "2026-11-22T00:00:00.000+00:00"
+
+
+def _page(site: str, i: int, rng: random.Random) -> bytes:
+    """A page of a site's template: shared chrome, an article of its own, and a byte or two of noise."""
+    chrome = f"<html><head><title>{site}</title><style>{'.nav{margin:0} ' * 200}</style></head><body>"
+    menu = "".join(f'<li><a href="/{site}/col{n}/">{site} section {n}</a></li>' for n in range(120))
+    words = " ".join(rng.choice(["quality", "标准", "认证", "testing", "GB/T", "19001", "2026"]) for _ in range(300))
+    return f"{chrome}<ul>{menu}</ul><h1>Article {i}</h1><p>{words}</p>\x00\xff</body></html>".encode(
+        "utf-8", "surrogateescape"
+    ) + bytes([i % 256])
+
+
+def _record(db: Database, site: str, i: int, page: bytes) -> None:
+    article = Article(
+        url=f"https://{site}.example/news/{i}.html",
+        title=f"Article {i}",
+        published=date(2026, 1, 1),
+        paragraphs=(f"Body of {i} on {site}.",),
+    )
+    record(db, site, article, Fetch(fetched_at=f"2026-01-01T00:00:{i % 60:02d}.000+00:00", raw=page))
+
+
+def _pages(db: Database) -> dict[int, bytes]:
+    return {r["id"]: raw_page(db, r) or b"" for r in db.query("SELECT id, raw FROM versions")}
+
+
+@pytest.fixture
+def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(raw, "TRAIN_AFTER", 8)
+    monkeypatch.setattr(raw, "TRAIN_PAGES", 8)
+    monkeypatch.setattr(raw, "BATCH", 3)
+
+
+def test_every_format_unpacks_to_its_bytes(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "s.db")
+    page = b"<html>" + bytes(range(256)) * 40 + b"</html>"
+    assert unpack(db, zlib.compress(page, 6)) == page  # what record() and older stores write
+    assert unpack(db, pack(page, None)) == page
+    with pytest.raises(RawPageError, match="cannot unpack"):
+        unpack(db, b"not a page")
+
+
+def test_a_site_gets_a_dictionary_once_it_has_enough_pages(tmp_path: Path, small_threshold: None) -> None:
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(4)
+    pages = {}
+    for i in range(20):
+        site = "alpha" if i % 4 else "beta"  # beta has 5 pages: too few for a dictionary
+        pages[i] = _page(site, i, rng)
+        _record(db, site, i, pages[i])
+    before = _pages(db)
+    sizes = dict(db.execute("SELECT id, length(raw) FROM versions").fetchall())
+
+    alpha, beta = pack_site(db, "alpha", NOW), pack_site(db, "beta", NOW)
+
+    assert alpha.trained is not None and alpha.pages == 15 and beta.trained is None and beta.pages == 0
+    assert _pages(db) == before  # not a byte lost
+    assert sorted(before.values()) == sorted(pages.values())
+    blobs = dict(db.execute("SELECT id, raw FROM versions").fetchall())
+    alpha_ids = [r[0] for r in db.execute("SELECT version_id FROM version_sites WHERE site = 'alpha'")]
+    assert all(blobs[i][:4] == b"\x28\xb5\x2f\xfd" and len(blobs[i]) < sizes[i] for i in alpha_ids)
+    assert alpha.after < alpha.before
+    assert pack_site(db, "alpha", NOW).pages == 0  # nothing left to do
+    assert [r["site"] for r in db.query("SELECT site FROM raw_dicts")] == ["alpha"]
+
+
+def test_new_pages_of_a_site_with_a_dictionary_are_packed_with_it(tmp_path: Path, small_threshold: None) -> None:
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(5)
+    for i in range(10):
+        _record(db, "alpha", i, _page("alpha", i, rng))
+    first = pack_site(db, "alpha", NOW)
+    later = _page("alpha", 99, rng)
+    _record(db, "alpha", 99, later)
+    again = pack_site(db, "alpha", NOW, limit=5)
+    assert again.pages == 1 and again.trained is None
+    assert current_page(db, "alpha.example/news/99.html") == later
+    assert db.execute("SELECT count(*) FROM raw_dicts").fetchone()[0] == 1 == first.trained
+
+
+def test_a_reader_in_another_process_unpacks_with_the_stored_dictionary(tmp_path: Path, small_threshold: None) -> None:
+    path = tmp_path / "s.db"
+    db = open_db(path)
+    rng = random.Random(6)
+    pages = [_page("alpha", i, rng) for i in range(10)]
+    for i, page in enumerate(pages):
+        _record(db, "alpha", i, page)
+    pack_site(db, "alpha", NOW)
+    db.close()
+    reader = open_readonly(path)
+    assert sorted(_pages(reader).values()) == sorted(pages)
+    reader.close()
+    plain = sqlite3.connect(path)
+    plain.execute("DELETE FROM raw_dicts")
+    plain.commit()
+    plain.close()
+    with pytest.raises(RawPageError, match="dictionary 1"):
+        _pages(open_readonly(path))
+
+
+def test_compact_converts_an_old_store_without_losing_a_byte(tmp_path: Path, small_threshold: None) -> None:
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path, isolation_level=None))
+    MIGRATIONS.apply(db, stop_before="m004_read_indexes")  # the schema newswatch had before
+    rng = random.Random(7)
+    pages = {}
+    for i in range(24):
+        site = ("alpha", "beta", "gamma")[i % 3]
+        pages[i] = _page(site, i, rng)
+        _record(db, site, i, pages[i])
+    old = {r[0]: r[1] for r in db.execute("SELECT id, raw FROM versions").fetchall()}
+    db.close()
+
+    db = open_db(path)  # migrates
+    done = raw.compact_store(db, NOW, say=lambda packed: None)
+
+    assert [(p.site, p.pages, p.trained is not None) for p in done] == [
+        (s, 8, True) for s in ("alpha", "beta", "gamma")
+    ]
+    assert _pages(db) == {i: zlib.decompress(blob) for i, blob in old.items()}
+    assert db.execute("SELECT count(*) FROM versions WHERE substr(raw, 1, 1) = x'78'").fetchone()[0] == 0
+    assert all(p.pages == 0 for p in raw.compact_store(db, NOW, say=lambda packed: None))
+
+
+def test_compact_command(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    db = open_db(path)
+    rng = random.Random(8)
+    for i in range(3):
+        _record(db, "alpha", i, _page("alpha", i, rng))
+    db.close()
+    cli = Cli(None, path)
+    first = cli("compact")
+    assert "alpha: 3 pages, too few for a dictionary yet" in first.stdout, first.stdout
+    assert cli("compact", "--vacuum").returncode == 0
+    missing = cli("--db", str(tmp_path / "none.db"), "compact", check=False)
+    assert missing.returncode == 1 and "Error: no store at" in missing.stderr
