@@ -22,7 +22,11 @@ _ALIAS = re.compile(
     r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(?!INDEXED\b|ON\b|WHERE\b|JOIN\b|LEFT\b|GROUP\b|ORDER\b)(\w+))?", re.I
 )
 _LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
-_SKIP = re.compile(r"^\s*(PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b|sqlite_master|_sqlite_migrations", re.I)
+# Not the commands' own queries: transactions, the schema check, and what SQLite's FTS5 module runs
+# inside a MATCH on its own tables ('main'.'versions_fts_data' ...).
+_SKIP = re.compile(
+    r"^\s*(?:--|(?:PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b)|sqlite_master|_sqlite_migrations|'main'\.", re.I
+)
 
 
 @contextmanager
@@ -87,7 +91,10 @@ def explain(commands: dict[str, list[str]], config: Path, db: Path) -> list[dict
             for sql in statements:
                 shapes.setdefault(shape(sql), []).append(sql)
             for key, runs in shapes.items():
-                steps = plan(conn, runs[0])
+                try:
+                    steps = plan(conn, runs[0])
+                except sqlite3.Error as exc:
+                    steps = [f"cannot explain: {exc}"]
                 out.append({"command": name, "exit": code, "sql": key, "runs": len(runs), "plan": steps,
                             "verdict": verdict(runs[0], steps)})  # fmt: skip
     finally:
