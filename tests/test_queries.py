@@ -68,9 +68,7 @@ def _old_versions_with_fields(db: Database, site: str, limit: int) -> list[dict[
 
 def _old_recent_crawls(db: Database, site: str, limit: int) -> list[dict[str, Any]]:
     return list(
-        db.query(
-            "SELECT * FROM crawls WHERE site = ? AND status != 'running' ORDER BY id DESC LIMIT ?", [site, limit]
-        )
+        db.query("SELECT * FROM crawls WHERE site = ? AND status != 'running' ORDER BY id DESC LIMIT ?", [site, limit])
     )
 
 
@@ -102,7 +100,9 @@ def test_version_sites_follow_versions_moved_by_a_merge(tmp_path: Path) -> None:
         " FROM articles WHERE id = 5"
     )
     moved = db.execute("SELECT max(id) FROM articles").fetchone()[0]
-    db.execute("UPDATE versions SET article_id = ? WHERE id IN (SELECT id FROM versions WHERE article_id = 5 LIMIT 1)", [moved])
+    db.execute(
+        "UPDATE versions SET article_id = ? WHERE id IN (SELECT id FROM versions WHERE article_id = 5 LIMIT 1)", [moved]
+    )
     merge_duplicate_articles(db)
     _same_answers(db)
     db.execute("UPDATE articles SET site = 'gamma' WHERE id = 1")
@@ -116,9 +116,10 @@ def test_migration_indexes_an_old_store(tmp_path: Path) -> None:
     _fill(old, random.Random(13))
     old.close()
     db = open_db(path)
-    assert db.execute("SELECT count(*) FROM version_sites").fetchone()[0] == db.execute(
-        "SELECT count(*) FROM versions"
-    ).fetchone()[0]
+    assert (
+        db.execute("SELECT count(*) FROM version_sites").fetchone()[0]
+        == db.execute("SELECT count(*) FROM versions").fetchone()[0]
+    )
     _same_answers(db)
 
 
@@ -136,7 +137,9 @@ def test_bulk_rows_go_through_the_stores_triggers(tmp_path: Path) -> None:
     db = open_db(tmp_path / "s.db")
     with batch(db):
         insert(db, "articles", [(1, "k", "https://a.example/1", "alpha", "t", "t", "t", 1, "live", 0, None, None, 200)])
-        insert(db, "versions", [(1, 1, "fp", "T", None, None, "en", "bulk words", "t", None, None, None, b"", "2", None)])
+        insert(
+            db, "versions", [(1, 1, "fp", "T", None, None, "en", "bulk words", "t", None, None, None, b"", "2", None)]
+        )
     assert db.execute("SELECT site FROM version_sites").fetchall() == [("alpha",)]
     assert db.execute("SELECT rowid FROM versions_fts WHERE versions_fts MATCH 'bulk'").fetchall() == [(1,)]
     try:
