@@ -284,6 +284,7 @@ def m005_raw_dicts(db: Database) -> None:
             site TEXT NOT NULL,
             trained_at TEXT NOT NULL,
             pages INTEGER NOT NULL,
+            ratio REAL NOT NULL,
             content BLOB NOT NULL
         );
         CREATE INDEX raw_dicts_site ON raw_dicts(site, id);

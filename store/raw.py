@@ -8,8 +8,9 @@ it by its first bytes:
 Dictionaries are rows of `raw_dicts`, one site each, never changed or deleted, so every blob
 stays readable. A site's first dictionary is trained once it has TRAIN_AFTER pages; the pages
 stored as zlib are then packed with the site's newest dictionary (`pack_site`, called when a
-crawl ends; `newswatch compact` does every site). Every page is checked to unpack to its old
-bytes before its blob is replaced.
+crawl ends; `newswatch compact` does every site). When a site's new pages pack STALE times
+worse than its dictionary's own training pages did (a new template), a new dictionary is
+trained from them. Every page is checked to unpack to its old bytes before its blob is replaced.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ LEVEL = 3  # zstd's default: level 9 saves 10% more at three times the time; dec
 DICT_BYTES = 112_640  # zstd's default dictionary size
 TRAIN_AFTER = 100  # pages of a site stored before its first dictionary is trained
 TRAIN_PAGES = 200  # a dictionary learns from at most this many of the site's newest pages (0.1–0.3 s)
+STALE = 2.0  # new pages packing this many times worse than the dictionary's training pages: train again
 BATCH = 200  # pages repacked per write transaction (the write lock is held that long)
 DICT_ID_BASE = 32_768  # zstd reserves lower dictionary ids for a public registry
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -49,10 +51,11 @@ class RawPageError(Exception):
 
 @dataclass(frozen=True)
 class SiteDict:
-    """A site's dictionary: its row id and the zstd dictionary."""
+    """A site's dictionary: its row id, the zstd dictionary, and how well it packed its training pages."""
 
     id: int
     zdict: zstd.ZstdDict
+    ratio: float  # packed bytes / page bytes of the pages it learned from
 
 
 def pack(page: bytes, site_dict: SiteDict | None) -> bytes:
@@ -85,10 +88,10 @@ _CACHE: weakref.WeakKeyDictionary[Database, dict[int, SiteDict]] = weakref.WeakK
 def _dictionary(db: Database, row_id: int) -> SiteDict:
     cached = _CACHE.setdefault(db, {})
     if row_id not in cached:
-        rows = list(db.query("SELECT content FROM raw_dicts WHERE id = ?", [row_id]))
+        rows = list(db.query("SELECT content, ratio FROM raw_dicts WHERE id = ?", [row_id]))
         if not rows:
             raise RawPageError(f"a raw page needs dictionary {row_id}, which the store does not have")
-        found = SiteDict(row_id, zstd.ZstdDict(rows[0]["content"]))
+        found = SiteDict(row_id, zstd.ZstdDict(rows[0]["content"]), rows[0]["ratio"])
         if db.conn.in_transaction:
             return found  # a dictionary written by this transaction may yet be rolled back
         cached[row_id] = found
@@ -113,11 +116,18 @@ def add_dictionary(db: Database, site: str, pages: list[bytes], trained_at: str)
     """Train a dictionary for the site from pages and keep it (in the caller's write transaction)."""
     row_id = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM raw_dicts").fetchone()[0])
     content = train(pages, row_id)
+    site_dict = SiteDict(row_id, zstd.ZstdDict(content), 1.0)
+    site_dict = SiteDict(row_id, site_dict.zdict, _ratio(pages, site_dict))
     db.execute(
-        "INSERT INTO raw_dicts (id, site, trained_at, pages, content) VALUES (?, ?, ?, ?, ?)",
-        [row_id, site, trained_at, len(pages), content],
+        "INSERT INTO raw_dicts (id, site, trained_at, pages, ratio, content) VALUES (?, ?, ?, ?, ?, ?)",
+        [row_id, site, trained_at, len(pages), site_dict.ratio, content],
     )
-    return SiteDict(row_id, zstd.ZstdDict(content))
+    return site_dict
+
+
+def _ratio(pages: list[bytes], site_dict: SiteDict) -> float:
+    """Packed bytes per page byte of these pages with this dictionary."""
+    return sum(len(pack(p, site_dict)) for p in pages) / max(1, sum(len(p) for p in pages))
 
 
 @dataclass
@@ -140,11 +150,11 @@ def pack_site(db: Database, site: str, now: str, limit: int | None = None) -> Pa
     """
     done = Packed(site)
     site_dict = newest_dictionary(db, site)
-    if site_dict is None:
-        done.waiting = len(_zlib_rows(db, site, TRAIN_AFTER, columns="v.id"))
-        if done.waiting < TRAIN_AFTER:
-            return done
-        done.waiting = 0
+    newest = [zlib.decompress(r["raw"]) for r in _zlib_rows(db, site, TRAIN_AFTER, newest=True)]
+    if site_dict is None and len(newest) < TRAIN_AFTER:
+        done.waiting = len(newest)
+        return done
+    if site_dict is None or (len(newest) == TRAIN_AFTER and _ratio(newest, site_dict) > STALE * site_dict.ratio):
         with write(db):
             pages = [zlib.decompress(r["raw"]) for r in _zlib_rows(db, site, TRAIN_PAGES, newest=True)]
             site_dict = add_dictionary(db, site, pages, now)

@@ -158,3 +158,27 @@ def test_compact_command(tmp_path: Path) -> None:
     assert cli("compact", "--vacuum").returncode == 0
     missing = cli("--db", str(tmp_path / "none.db"), "compact", check=False)
     assert missing.returncode == 1 and "Error: no store at" in missing.stderr
+
+
+def test_a_new_template_gets_a_new_dictionary_and_old_pages_keep_theirs(tmp_path: Path, small_threshold: None) -> None:
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(9)
+    pages = {}
+    for i in range(10):
+        pages[i] = _templated(1, i, rng)
+        _record(db, "alpha", i, pages[i])
+    first = pack_site(db, "alpha", NOW)
+    for i in range(10, 20):  # the site's redesign: nothing of the old template is left
+        pages[i] = _templated(2, i, rng)
+        _record(db, "alpha", i, pages[i])
+    second = pack_site(db, "alpha", NOW)
+    assert first.trained == 1 and second.trained == 2 and second.pages == 10
+    assert sorted(_pages(db).values()) == sorted(pages.values())
+    assert pack_site(db, "alpha", NOW).trained is None
+
+
+def _templated(template: int, i: int, rng: random.Random) -> bytes:
+    """A page that is mostly its template (8 KB of links no other template has) and a short article."""
+    chrome = random.Random(f"template-{template}")
+    links = "".join(f'<a href="/{chrome.getrandbits(40):x}">{chrome.getrandbits(60):x}</a>' for _ in range(200))
+    return f"<html><body>{links}<h1>{i}</h1><p>{rng.getrandbits(200):x}</p></body></html>".encode()
