@@ -189,15 +189,19 @@ def _repack(old: bytes, site_dict: SiteDict) -> bytes:
 def _zlib_rows(
     db: Database, site: str, limit: int, after: int = 0, newest: bool = False, columns: str = "v.id, v.raw"
 ) -> list[dict[str, Any]]:
-    """The site's versions whose page is zlib, in id order from `after` (or newest first): walks the
-    site's versions (`version_sites`) and asks the partial index `versions_zlib` about each."""
+    """The site's versions whose page is zlib, in id order from `after` (or newest first).
+
+    Walks the partial index `versions_zlib` (the pages no crawl has packed yet: few, except in a
+    store from before dictionaries) and looks up each one's site; CROSS JOIN keeps that order
+    (without statistics SQLite would rather walk every version of the site).
+    """
     order = "DESC" if newest else "ASC"
     return list(
         db.query(
-            f"""SELECT {columns} FROM version_sites s JOIN versions v INDEXED BY versions_zlib ON v.id = s.version_id
-                WHERE s.site = ? AND s.version_id > ? AND {ZLIB_ROWS.replace("raw", "v.raw")}
-                ORDER BY s.version_id {order} LIMIT ?""",
-            [site, after, limit],
+            f"""SELECT {columns} FROM versions v INDEXED BY versions_zlib CROSS JOIN version_sites s ON s.version_id = v.id
+                WHERE {ZLIB_ROWS.replace("raw", "v.raw")} AND v.id > ? AND s.site = ?
+                ORDER BY v.id {order} LIMIT ?""",
+            [after, site, limit],
         )
     )
 
@@ -207,7 +211,7 @@ def sites_to_pack(db: Database) -> list[str]:
     return [
         r["site"]
         for r in db.query(
-            f"""SELECT DISTINCT s.site FROM versions v INDEXED BY versions_zlib JOIN version_sites s ON s.version_id = v.id
+            f"""SELECT DISTINCT s.site FROM versions v INDEXED BY versions_zlib CROSS JOIN version_sites s ON s.version_id = v.id
                 WHERE {ZLIB_ROWS.replace("raw", "v.raw")} ORDER BY s.site"""
         )
     ]
