@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -19,8 +20,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from store import open_readonly
+from sqlite_utils import Database
+
+from store import open_db, open_readonly
 from store.bulk import batch
+from store.db import MIGRATIONS
 from store.raw import SiteDict, add_dictionary, pack, unpack
 
 from . import storefill, storeplan, storetext
@@ -175,6 +179,9 @@ def bench(quick: bool, seed: int, runs: int | None, say: Any = print) -> dict[st
     store, fresh = storefill.cached_store(n, seed, packer, say)
     made = f"generated in {store.seconds:.0f} s" if fresh else f"cached (generated in {store.seconds:.0f} s)"
     say(f"\nStore of {store.versions:,} versions ({store.articles:,} articles × 5), {made}: {store.path}")
+    migrated = _migrate(store.path)
+    if migrated is not None:
+        say(f"  migrated the cached store to this newswatch's schema in {migrated:.1f} s")
     config = store.path.with_suffix(".toml")
     config.write_text(registry(store, seed), encoding="utf-8")
     cmds = commands(store)
@@ -184,6 +191,20 @@ def bench(quick: bool, seed: int, runs: int | None, say: Any = print) -> dict[st
     space = _space(store)
     return {"store": {**store.manifest(), "path": str(store.path)}, "runs": runs, "commands": timings,
             "digest_parts": parts, "plans": plans, "space": space, "packing": old_packing(store)}  # fmt: skip
+
+
+def _migrate(path: Path) -> float | None:
+    """Apply this newswatch's pending migrations to a cached store (as `newswatch migrate`); seconds, or None."""
+    db = Database(sqlite3.connect(path))
+    try:
+        pending = MIGRATIONS.pending(db)
+    finally:
+        db.close()
+    if not pending:
+        return None
+    started = time.perf_counter()
+    open_db(path).close()
+    return time.perf_counter() - started
 
 
 def _space(store: GeneratedStore) -> dict[str, Any]:

@@ -291,3 +291,31 @@ def m005_raw_dicts(db: Database) -> None:
         CREATE INDEX versions_zlib ON versions(id) WHERE {ZLIB_ROWS};
         """
     )
+
+
+@MIGRATIONS()
+def m006_site_totals(db: Database) -> None:
+    """Articles and versions per site, kept by triggers, so `sites` reads one row per site."""
+    bump = (
+        "INSERT INTO site_totals (site, {col}) VALUES ({row}.site, 1)"
+        " ON CONFLICT(site) DO UPDATE SET {col} = {col} + 1;"
+    )
+    drop = "UPDATE site_totals SET {col} = {col} - 1 WHERE site = {row}.site;"
+    script = """
+        CREATE TABLE site_totals (
+            site TEXT PRIMARY KEY,
+            articles INTEGER NOT NULL DEFAULT 0,
+            versions INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        INSERT INTO site_totals (site, articles) SELECT site, count(*) FROM articles GROUP BY site;
+        INSERT INTO site_totals (site, versions) SELECT site, count(*) FROM version_sites GROUP BY site
+            ON CONFLICT(site) DO UPDATE SET versions = excluded.versions;
+    """
+    for table, col in (("articles", "articles"), ("version_sites", "versions")):
+        up, down = bump.format(col=col, row="new"), drop.format(col=col, row="old")
+        script += f"""
+        CREATE TRIGGER site_totals_{table}_ai AFTER INSERT ON {table} BEGIN {up} END;
+        CREATE TRIGGER site_totals_{table}_ad AFTER DELETE ON {table} BEGIN {down} END;
+        CREATE TRIGGER site_totals_{table}_au AFTER UPDATE OF site ON {table} BEGIN {down} {up} END;
+        """
+    db.executescript(script)

@@ -117,14 +117,11 @@ def known_keys(db: Database, site: str) -> set[str]:
 def site_states(db: Database) -> dict[str, dict[str, Any]]:
     """Per site: last crawl row, articles, versions, and failed runs in a row.
 
-    Counts come from the indexes of articles and of each version's site (`version_sites`),
-    never from a join of every version with its article.
+    Counts come from `site_totals`, which triggers keep, never from counting every version.
     """
     states: dict[str, dict[str, Any]] = {}
-    for row in db.query("SELECT site, count(*) AS articles FROM articles GROUP BY site"):
-        states[row["site"]] = {"articles": row["articles"], "versions": 0}
-    for row in db.query("SELECT site, count(*) AS versions FROM version_sites GROUP BY site"):
-        states.setdefault(row["site"], {"articles": 0})["versions"] = row["versions"]
+    for row in db.query("SELECT site, articles, versions FROM site_totals WHERE articles > 0"):
+        states[row["site"]] = {"articles": row["articles"], "versions": row["versions"]}
     for row in db.query("SELECT DISTINCT site FROM crawls"):
         state = states.setdefault(row["site"], {"articles": 0, "versions": 0})
         runs = list(db.query("SELECT * FROM crawls WHERE site = ? ORDER BY id DESC LIMIT 50", [row["site"]]))
