@@ -20,7 +20,7 @@ from typing import Any
 from . import storetext
 from .storetext import Site
 
-STORE_VERSION = 2  # bump when the generated store changes, so cached stores are made again
+STORE_VERSION = 3  # bump when the generated store changes, so cached stores are made again
 VERSIONS = 5
 END = datetime(2026, 11, 25, tzinfo=UTC)
 SPAN = timedelta(days=730)

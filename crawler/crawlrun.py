@@ -124,6 +124,8 @@ class CrawlRun:
             logger.warning("[%s] cannot pack raw pages: %s", self.site, exc)
             return
         self.crawler.stats.set_value("newswatch/raw_pages_packed", packed.pages)
+        if packed.error:
+            logger.info("[%s] raw pages stay zlib: %s", self.site, packed.error)
         if packed.pages:
             logger.info(
                 "[%s] packed %d raw pages: %d -> %d bytes", self.site, packed.pages, packed.before, packed.after

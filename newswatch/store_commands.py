@@ -107,6 +107,9 @@ def compact(obj: Context, vacuum: bool) -> None:
     from store.record import now_iso
 
     def say(packed: Packed) -> None:
+        if packed.error and not packed.pages:
+            click.echo(f"{packed.site}: {packed.error}")
+            return
         if packed.trained is None and not packed.pages:
             click.echo(f"{packed.site}: {packed.waiting} pages, too few for a dictionary yet")
             return

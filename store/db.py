@@ -282,12 +282,13 @@ def m005_raw_dicts(db: Database) -> None:
         CREATE TABLE raw_dicts (
             id INTEGER PRIMARY KEY,
             site TEXT NOT NULL,
+            seq INTEGER NOT NULL,
             trained_at TEXT NOT NULL,
             pages INTEGER NOT NULL,
             ratio REAL NOT NULL,
             content BLOB NOT NULL
         );
-        CREATE INDEX raw_dicts_site ON raw_dicts(site, id);
+        CREATE INDEX raw_dicts_site ON raw_dicts(site, seq);
         CREATE INDEX versions_zlib ON versions(id) WHERE {ZLIB_ROWS};
         """
     )

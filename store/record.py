@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from common.urls import clean_url, url_key
 
 from .db import write
 from .identity import add_aliases, find_article
-from .raw import unpack
+from .raw import pack_new, unpack
 
 # Re-extracts a stored version's raw page under the current extractor and hints; None if it cannot.
 Rebase = Callable[[dict[str, Any]], Article | None]
@@ -202,7 +201,11 @@ def _insert_version(
     raw_blob: bytes | None = None,
     derived_from: int | None = None,
 ) -> int:
-    raw = raw_blob if raw_blob is not None else (zlib.compress(fetch.raw, 6) if fetch.raw is not None else None)
+    raw = (
+        raw_blob
+        if raw_blob is not None
+        else (pack_new(db, article_id, fetch.raw, fetch.fetched_at) if fetch.raw is not None else None)
+    )
     cursor = db.execute(
         """INSERT INTO versions (article_id, fingerprint, title, published, origin, language, body,
            fetched_at, crawl_id, fetched_url, content_type, raw, extractor, hints, derived_from)

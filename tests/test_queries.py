@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 import sqlite3
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlite_utils import Database
 
 from crawler.extract import Article
@@ -109,12 +112,15 @@ def test_version_sites_follow_versions_moved_by_a_merge(tmp_path: Path) -> None:
     _same_answers(db)
 
 
-def test_migration_indexes_an_old_store(tmp_path: Path) -> None:
+def test_migration_indexes_an_old_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "old.db"
+    before = lambda db, article_id, page, now: zlib.compress(page, 6)  # noqa: E731 - how pages were kept
+    monkeypatch.setattr(importlib.import_module("store.record"), "pack_new", before)
     old = Database(sqlite3.connect(path, isolation_level=None))
     MIGRATIONS.apply(old, stop_before="m004_read_indexes")
     _fill(old, random.Random(13))
     old.close()
+    monkeypatch.undo()
     db = open_db(path)
     assert (
         db.execute("SELECT count(*) FROM version_sites").fetchone()[0]
