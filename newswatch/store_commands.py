@@ -99,9 +99,10 @@ def compact(obj: Context, vacuum: bool) -> None:
     """Pack every stored raw page with its site's zstd dictionary, training dictionaries where due.
 
     \b
-    Crawls pack the pages they store when they end; this converts an older store (whose pages
-    are zlib) at once. Each page is checked to unpack to exactly its old bytes before it is
-    replaced. A site needs 100 pages for a dictionary. Safe to interrupt and to re-run.
+    Crawls pack each page as they store it (a site's first 100, stored before it has a
+    dictionary, when the crawl ends); this converts an older store, whose pages are all zlib,
+    at once. Each page is checked to unpack to exactly its old bytes before it is replaced.
+    Safe to interrupt and to re-run.
     """
     from store.raw import Packed, compact_store
     from store.record import now_iso
