@@ -1,7 +1,9 @@
 """`make bench` (`python -m bench`): the benchmarks of issue 9, each part measured against a reference in the same run.
 
 Parts: `crawl` (first crawl against a bare Scrapy spider, re-crawl, --recheck-all, peak RSS),
-`distributed` (20 sites crawled by 1, 2 and 4 workers with one writer; the writer's headroom). `--quick` is the development mode: 1,000 articles, one run each.
+`store` (every read command on a generated store of 1,000,000 versions, query plans, bytes per
+version) and `distributed` (20 sites crawled by 1, 2 and 4 workers with one writer; the writer's
+headroom). `--quick` is the development mode: 1,000 articles and a 100,000-version store.
 Figures are printed as a table and written to bench/results/bench-<date>[-quick].json.
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import crawl, distributed, report, serve
+from . import crawl, distributed, report, serve, store
 from .sitegen import RESULTS
 
 
@@ -28,6 +30,13 @@ def crawl_part(args: argparse.Namespace) -> dict[str, Any]:
     return {"sizes": results, "runs": runs}
 
 
+def store_part(args: argparse.Namespace) -> dict[str, Any]:
+    """Read commands, query plans and bytes per version on a generated store; prints its tables."""
+    figures = store.bench(args.quick, args.seed, args.runs)
+    report.store_table(figures)
+    return figures
+
+
 def distributed_part(args: argparse.Namespace) -> dict[str, Any]:
     """The generated articles in 20 sites, crawled by 1, 2 and 4 workers and one writer; the writer's headroom."""
     articles = (args.sizes or [1000 if args.quick else 5000])[-1]
@@ -39,6 +48,7 @@ def distributed_part(args: argparse.Namespace) -> dict[str, Any]:
 # A part takes the parsed arguments, prints its tables and returns its figures for the JSON file.
 PARTS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "crawl": crawl_part,
+    "store": store_part,
     "distributed": distributed_part,
 }
 
@@ -51,7 +61,9 @@ def main() -> None:
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all", help="which benchmark (default: all)")
     parser.add_argument("--quick", action="store_true", help="1,000 articles, one run each (development)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="article counts, e.g. 1000,5000")
-    parser.add_argument("--runs", type=int, help="runs per measure, the median is shown (default 3, quick 1)")
+    parser.add_argument(
+        "--runs", type=int, help="runs per measure, the median is shown (crawl: 3, quick 1; store: 5, quick 3)"
+    )
     parser.add_argument(
         "--server", choices=["auto", "nginx", "python"], default="auto", help="web server (auto: nginx if installed)"
     )

@@ -8,6 +8,7 @@ weigh what real ones do and the extractor has boilerplate to discard.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 
 PER_PAGE = 20  # links per listing page
@@ -76,6 +77,7 @@ def _head(title: str, lang: str) -> str:
     )
 
 
+@cache  # the same for every page of a section: generated stores build a million pages
 def _header(section: str) -> str:
     menus = "".join(
         f'<li class="nav-item"><a href="/www/english/col{m}/index.shtml">{escape(name)}</a><ul class="sub">'
@@ -108,6 +110,7 @@ def _sidebar(related: list[Article]) -> str:
     )
 
 
+@cache
 def _footer() -> str:
     groups = "".join(
         f"<dl><dt>{escape(name)}</dt>"

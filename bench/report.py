@@ -175,3 +175,70 @@ def distributed_table(figures: dict[str, Any]) -> None:
     w = figures["writer"]
     print(f"  writer alone: {w['observations']} observations recorded at {w['recorded_per_s']:.0f}/s; "
           f"{w['workers']} workers produced {w['produced_per_s']:.0f}/s: headroom x{w['headroom']:.1f}")  # fmt: skip
+
+
+READ_TARGET_S = 1.0
+BYTES_TARGET = 5_000
+
+
+def store_table(f: dict[str, Any]) -> None:
+    """Read commands against the 1 s target, the digest's parts, bytes per version, query plans."""
+    s, runs = f["store"], f["runs"]
+    header(f"Store of {s['versions']:,} versions ({s['articles']:,} articles × 5), medians of {runs} processes")
+    startup = f["commands"]["start-up (--version)"]["wall_s"]
+    for name, c in f["commands"].items():
+        ok = c["wall_s"] <= READ_TARGET_S and c["exit"] == 0
+        why = (
+            f"exit {c['exit']}: {c['error'].strip().splitlines()[-1] if c['error'].strip() else ''}"
+            if c["exit"]
+            else ""
+        )
+        target = "" if name.startswith("start-up") else _check(ok, f"≤ {READ_TARGET_S:g} s")
+        row(
+            f"  {name} s",
+            f"{c['wall_s']:.3f}",
+            f"start-up {startup:.3f}",
+            _ratio(c["wall_s"], startup),
+            f"{target} {why}".strip(),
+        )
+    print("digest in process (the same day), s")
+    for name, value in f["digest_parts"].items():
+        row(f"  {name}", f"{value:.3f}" if name != "edited items" else f"{value:.0f}", "")
+    _space_rows(f)
+    _plan_rows(f["plans"])
+
+
+def _space_rows(f: dict[str, Any]) -> None:
+    versions, space, packing = f["store"]["versions"], f["space"], f["packing"]
+    per = space["file"] / versions
+    print("bytes per version (file size / versions; dbstat split)")
+    row(
+        "  file",
+        f"{per:,.0f}",
+        f"target {BYTES_TARGET:,}",
+        per / BYTES_TARGET,
+        _check(per <= BYTES_TARGET, f"≤ {BYTES_TARGET:,} B"),
+    )
+    for name, size in space["split"].items():
+        row(f"    {name}", f"{size / versions:,.0f}", "")
+    row(
+        "  raw page, zstd + site dictionary",
+        f"{packing['zstd']:,.0f}",
+        f"zlib {packing['zlib']:,.0f}",
+        _ratio(packing["zstd"], packing["zlib"]),
+        f"page {packing['page']:,.0f} B",
+    )
+
+
+def _plan_rows(plans: list[dict[str, Any]]) -> None:
+    print("query plans (EXPLAIN QUERY PLAN of every statement the commands ran)")
+    for p in plans:
+        print(f"  [{p['verdict']:<4}] {p['command']}: ×{p['runs']} {p['sql'][:150]}")
+        for step in p["plan"]:
+            print(f"           {step}")
+    failed = sum(p["verdict"] == "FAIL" for p in plans)
+    print(
+        f"  {failed} of {len(plans)} statements scan a big table without an index"
+        if failed
+        else "  no full scan of versions, events or articles"
+    )

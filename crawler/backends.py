@@ -21,8 +21,8 @@ from crawler.lock import SiteLock
 from crawler.outcomes import PageOutcome
 from crawler.recording import store_article, store_file, store_outcome
 from crawler.runstatus import Tally, run_status
-from crawler.site_profile import rebuild_profile
 from crawler.siteview import SiteView, StoreView
+from crawler.upkeep import after_crawl
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
 from store.record import now_iso
@@ -108,12 +108,9 @@ class LocalBackend:
     def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
         assert self.db is not None and self.run_id is not None
         try:
-            try:  # what this crawl stored refines the profile; a failure must not lose the run's row
-                rebuild_profile(self.db, self.site, listing_titles)
-            except Exception as exc:
-                logger.error("[%s] at the end of the crawl: %s", self.site, exc)
             status, error = run_status(reason, tally)
             finish_crawl(self.db, self.run_id, tally.counts, status, error)
+            after_crawl(self.db, self.site, sorted(listing_titles))  # after the row: it must not lose the run
             return status, error
         finally:
             self.db.close()

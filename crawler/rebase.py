@@ -18,19 +18,22 @@ from store.queries import current_versions
 from store.record import Fetch, Rebase, now_iso, raw_page, rebaseline
 
 
-def reextract(version: dict[str, Any], hints: PageHints | None = None) -> Article | None:
+def reextract(db: Database, version: dict[str, Any], hints: PageHints | None = None) -> Article | None:
     """The fields the current extractor reads from a stored version's raw page; None without one."""
-    read = reextract_keyed(version, hints)
+    read = reextract_keyed(db, version, hints)
     return read[0] if read else None
 
 
-def reextract_keyed(version: dict[str, Any], hints: PageHints | None = None) -> tuple[Article, str] | None:
-    """The Article and hints key the current extractor gives a stored version's raw page.
+def reextract_keyed(
+    db: Database, version: dict[str, Any], hints: PageHints | None = None
+) -> tuple[Article, str] | None:
+    """The Article and hints key the current extractor gives a stored version's raw page
+    (unpacked with its site's dictionary).
 
     The page is read as of the day it was fetched (a date after that day is not believed),
     under the URL it was fetched from, with the site's current hints.
     """
-    raw = raw_page(version)
+    raw = raw_page(db, version)
     if raw is None:
         return None
     fetched = datetime.fromisoformat(version["fetched_at"]).date()
@@ -68,7 +71,7 @@ def reextract_site(
             done.up_to_date += 1
             continue
         hints = PageHints(link_texts(db, article["id"]), profile)
-        read = reextract_keyed(version, hints if hints else None)
+        read = reextract_keyed(db, version, hints if hints else None)
         if read is None:
             done.unreadable += 1
             continue
@@ -90,6 +93,6 @@ def rebase_under(db: Database, texts: tuple[str, ...], profile: SiteProfile | No
     def rebase(version: dict[str, Any]) -> Article | None:
         stored = link_texts(db, version["article_id"])
         hints = PageHints(tuple(dict.fromkeys([*texts, *stored])), profile)
-        return reextract(version, hints if hints else None)
+        return reextract(db, version, hints if hints else None)
 
     return rebase

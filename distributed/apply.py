@@ -20,7 +20,8 @@ from crawler.files import file_key
 from crawler.outcomes import PageOutcome, Verb
 from crawler.recording import store_article, store_file, store_outcome
 from crawler.runstatus import Tally, run_status
-from crawler.site_profile import profile_from_data, rebuild_profile
+from crawler.site_profile import profile_from_data
+from crawler.upkeep import after_crawl
 from store.crawls import close_abandoned, close_running, crawl_row, finish_crawl, record_failure, start_crawl
 from store.db import write
 from store.record import now_iso
@@ -36,9 +37,8 @@ Relearn = Callable[[Database, str, list[str]], object]
 
 
 def relearn_now(db: Database, site: str, listing_titles: list[str]) -> None:
-    """Learn the site's profile again at once, in the applying transaction."""
-    with write(db):
-        rebuild_profile(db, site, listing_titles)
+    """Learn the site's profile again and pack its new raw pages, at once."""
+    after_crawl(db, site, listing_titles)
 
 
 def apply(db: Database, observation: Observation, relearn: Relearn = relearn_now) -> str:

@@ -20,12 +20,12 @@ logger = logging.getLogger(__name__)
 
 
 def _learn(db_path: str, site: str, titles: list[str]) -> None:
-    from crawler.site_profile import rebuild_profile
+    from crawler.upkeep import after_crawl
     from store import open_db
 
     db = open_db(db_path)
     try:
-        rebuild_profile(db, site, titles)
+        after_crawl(db, site, titles)
     finally:
         db.close()
 

@@ -19,7 +19,7 @@ from .monitor_commands import demo, run, samples
 from .params import LOG_LEVELS, HttpUrl, NewswatchGroup
 from .queue_commands import worker, writer
 from .read_commands import diff_cmd, digest, history, search, sites
-from .store_commands import migrate, reextract
+from .store_commands import compact, migrate, reextract
 
 
 @click.group(cls=NewswatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,6 +154,7 @@ for command in (
     diff_cmd,
     migrate,
     reextract,
+    compact,
     demo,
     samples,
     check,

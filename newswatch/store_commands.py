@@ -1,4 +1,5 @@
-"""Store maintenance: `newswatch migrate` (the schema) and `newswatch reextract` (the fields)."""
+"""Store maintenance: `newswatch migrate` (the schema), `newswatch reextract` (the fields) and
+`newswatch compact` (the raw pages)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,54 @@ def reextract(obj: Context, sites: tuple[str, ...], everything: bool) -> None:
             )
     finally:
         db.close()
+
+
+@click.command()
+@click.option(
+    "--vacuum",
+    is_flag=True,
+    help="Then rewrite the file so the freed space goes back to the disk (needs that much free space; "
+    "the store is locked meanwhile).",
+)
+@click.pass_obj
+def compact(obj: Context, vacuum: bool) -> None:
+    """Pack every stored raw page with its site's zstd dictionary, training dictionaries where due.
+
+    \b
+    Crawls pack each page as they store it (a site's first 100, stored before it has a
+    dictionary, when the crawl ends); this converts an older store, whose pages are all zlib,
+    at once. Each page is checked to unpack to exactly its old bytes before it is replaced.
+    Safe to interrupt and to re-run.
+    """
+    from store.raw import Packed, compact_store
+    from store.record import now_iso
+
+    def say(packed: Packed) -> None:
+        if packed.error and not packed.pages:
+            click.echo(f"{packed.site}: {packed.error}")
+            return
+        if packed.trained is None and not packed.pages:
+            click.echo(f"{packed.site}: {packed.waiting} pages, too few for a dictionary yet")
+            return
+        trained = f", dictionary {packed.trained} trained" if packed.trained else ""
+        click.echo(f"{packed.site}: packed {packed.pages} pages, {_mb(packed.before)} -> {_mb(packed.after)}{trained}")
+
+    db = obj.existing_db()
+    try:
+        done = compact_store(db, now_iso(), say)
+        pages = sum(p.pages for p in done)
+        if not pages:
+            click.echo("nothing to pack: every page with a dictionary is packed")
+        else:
+            dicts = sum(p.trained is not None for p in done)
+            before, after = sum(p.before for p in done), sum(p.after for p in done)
+            click.echo(f"packed {pages} pages ({dicts} dictionaries trained): {_mb(before)} -> {_mb(after)}")
+        if vacuum:
+            db.execute("VACUUM")
+            click.echo(f"vacuumed: the store is now {_mb(obj.db_path.stat().st_size)}")
+    finally:
+        db.close()
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"

@@ -351,3 +351,93 @@ def open_db(path: str | Path) -> Database:
             "its permissions and free disk space."
         ) from exc
     return db
+
+
+@MIGRATIONS()
+def m008_read_indexes(db: Database) -> None:
+    """What the read commands look up, indexed: each version's site (kept by triggers) for the
+    drift check and the counts of `sites`, and crawl runs by site in run order."""
+    db.executescript(
+        """
+        CREATE TABLE version_sites (
+            version_id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL
+        );
+        INSERT INTO version_sites (version_id, site)
+            SELECT v.id, a.site FROM versions v JOIN articles a ON a.id = v.article_id;
+        CREATE INDEX version_sites_site ON version_sites(site, version_id);
+        CREATE TRIGGER version_sites_ai AFTER INSERT ON versions BEGIN
+            INSERT INTO version_sites (version_id, site) SELECT new.id, site FROM articles WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER version_sites_au AFTER UPDATE OF id, article_id ON versions BEGIN
+            DELETE FROM version_sites WHERE version_id = old.id;
+            INSERT INTO version_sites (version_id, site) SELECT new.id, site FROM articles WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER version_sites_ad AFTER DELETE ON versions BEGIN
+            DELETE FROM version_sites WHERE version_id = old.id;
+        END;
+        CREATE TRIGGER version_sites_site AFTER UPDATE OF site ON articles BEGIN
+            UPDATE version_sites SET site = new.site
+            WHERE version_id IN (SELECT id FROM versions WHERE article_id = new.id);
+        END;
+        CREATE INDEX crawls_site_run ON crawls(site, id);
+        """
+    )
+
+
+@MIGRATIONS()
+def m009_raw_dicts(db: Database) -> None:
+    """Raw pages packed with zstd and a dictionary per site (`store/raw.py`): the dictionaries, and
+    an index of the versions whose page is still zlib (all of them in an older store)."""
+    from .raw import ZLIB_ROWS
+
+    db.executescript(
+        f"""
+        CREATE TABLE raw_dicts (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            trained_at TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            ratio REAL NOT NULL,
+            content BLOB NOT NULL
+        );
+        CREATE INDEX raw_dicts_site ON raw_dicts(site, seq);
+        CREATE INDEX versions_zlib ON versions(id) WHERE {ZLIB_ROWS};
+        """
+    )
+
+
+@MIGRATIONS()
+def m010_site_totals(db: Database) -> None:
+    """Articles and versions per site, kept by triggers, so `sites` reads one row per site."""
+    bump = (
+        "INSERT INTO site_totals (site, {col}) VALUES ({row}.site, 1)"
+        " ON CONFLICT(site) DO UPDATE SET {col} = {col} + 1;"
+    )
+    drop = "UPDATE site_totals SET {col} = {col} - 1 WHERE site = {row}.site;"
+    script = """
+        CREATE TABLE site_totals (
+            site TEXT PRIMARY KEY,
+            articles INTEGER NOT NULL DEFAULT 0,
+            versions INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        INSERT INTO site_totals (site, articles) SELECT site, count(*) FROM articles GROUP BY site;
+        INSERT INTO site_totals (site, versions) SELECT site, count(*) FROM version_sites GROUP BY site
+            ON CONFLICT(site) DO UPDATE SET versions = excluded.versions;
+    """
+    for table, col in (("articles", "articles"), ("version_sites", "versions")):
+        up, down = bump.format(col=col, row="new"), drop.format(col=col, row="old")
+        script += f"""
+        CREATE TRIGGER site_totals_{table}_ai AFTER INSERT ON {table} BEGIN {up} END;
+        CREATE TRIGGER site_totals_{table}_ad AFTER DELETE ON {table} BEGIN {down} END;
+        CREATE TRIGGER site_totals_{table}_au AFTER UPDATE OF site ON {table} BEGIN {down} {up} END;
+        """
+    db.executescript(script)
+
+
+@MIGRATIONS()
+def m011_current_versions(db: Database) -> None:
+    """Articles by their current version: a full-text match finds versions, then asks which
+    article each one is current for (without it, every match scanned all articles)."""
+    db.execute("CREATE INDEX articles_current ON articles(current_version_id)")

@@ -45,7 +45,7 @@ def sample_pages(db: Database, site: str, limit: int) -> Iterator[tuple[bytes, s
                 [article_id],
             )
         )
-        raw = raw_page(rows[0]) if rows else None
+        raw = raw_page(db, rows[0]) if rows else None
         if raw is not None:
             yield raw, rows[0]["fetched_url"] or rows[0]["url"], rows[0]["content_type"]
 

@@ -100,7 +100,7 @@ def current_page(db: Database, key: str) -> bytes | None:
     if article is None or article["current_version_id"] is None:
         return None
     rows = list(db.query("SELECT raw FROM versions WHERE id = ?", [article["current_version_id"]]))
-    return raw_page(rows[0]) if rows else None
+    return raw_page(db, rows[0]) if rows else None
 
 
 def known_keys(db: Database, site: str) -> set[str]:
@@ -114,12 +114,12 @@ def known_keys(db: Database, site: str) -> set[str]:
 
 
 def site_states(db: Database) -> dict[str, dict[str, Any]]:
-    """Per site: last crawl row, articles, versions, and failed runs in a row."""
+    """Per site: last crawl row, articles, versions, and failed runs in a row.
+
+    Counts come from `site_totals`, which triggers keep, never from counting every version.
+    """
     states: dict[str, dict[str, Any]] = {}
-    for row in db.query(
-        "SELECT a.site, count(DISTINCT a.id) AS articles, count(v.id) AS versions"
-        " FROM articles a LEFT JOIN versions v ON v.article_id = a.id GROUP BY a.site"
-    ):
+    for row in db.query("SELECT site, articles, versions FROM site_totals WHERE articles > 0"):
         states[row["site"]] = {"articles": row["articles"], "versions": row["versions"]}
     for row in db.query("SELECT DISTINCT site FROM crawls"):
         state = states.setdefault(row["site"], {"articles": 0, "versions": 0})
@@ -181,8 +181,8 @@ def versions_with_fields(db: Database, site: str, limit: int) -> list[dict[str, 
         db.query(
             """SELECT v.id, v.published IS NOT NULL AS has_date, v.origin IS NOT NULL AS has_origin,
                       v.title IS NOT NULL AS has_title
-               FROM versions v JOIN articles a ON a.id = v.article_id
-               WHERE a.site = ? ORDER BY v.id DESC LIMIT ?""",
+               FROM version_sites s JOIN versions v ON v.id = s.version_id
+               WHERE s.site = ? ORDER BY s.version_id DESC LIMIT ?""",
             [site, limit],
         )
     )

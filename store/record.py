@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from common.urls import clean_url, url_key
 
 from .db import write
 from .identity import add_aliases, find_article
+from .raw import pack_new, unpack
 
 # Re-extracts a stored version's raw page under the current extractor and hints; None if it cannot.
 Rebase = Callable[[dict[str, Any]], Article | None]
@@ -217,7 +217,11 @@ def _insert_version(
     raw_blob: bytes | None = None,
     derived_from: int | None = None,
 ) -> int:
-    raw = raw_blob if raw_blob is not None else (zlib.compress(fetch.raw, 6) if fetch.raw is not None else None)
+    raw = (
+        raw_blob
+        if raw_blob is not None
+        else (pack_new(db, article_id, fetch.raw, fetch.fetched_at) if fetch.raw is not None else None)
+    )
     cursor = db.execute(
         """INSERT INTO versions (article_id, fingerprint, title, published, origin, language, body,
            fetched_at, crawl_id, fetched_url, content_type, raw, extractor, hints, derived_from, attachments)
@@ -299,7 +303,7 @@ def _touch(db: Database, article_id: int, fetch: Fetch, version_id: int | None) 
     db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*params, article_id])
 
 
-def raw_page(row: dict[str, Any]) -> bytes | None:
-    """The stored page bytes of a version row, decompressed."""
+def raw_page(db: Database, row: dict[str, Any]) -> bytes | None:
+    """The stored page bytes of a version row, unpacked (its dictionary, if any, is in the store)."""
     blob = row.get("raw")
-    return zlib.decompress(blob) if blob else None
+    return unpack(db, blob) if blob else None

@@ -47,4 +47,4 @@ def current_pages(db: Database, site: str) -> Iterator[tuple[str, bytes | None]]
                 [article_id],
             )
         )
-        yield key, raw_page(rows[0]) if rows else None
+        yield key, raw_page(db, rows[0]) if rows else None

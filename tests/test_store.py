@@ -69,7 +69,7 @@ def test_raw_page_is_kept_compressed(db) -> None:  # type: ignore[no-untyped-def
     record(db, "cqc-en", _article(), _fetch(raw=page))
     row = next(db.query("SELECT raw FROM versions"))
     assert len(row["raw"]) < len(page) / 10
-    assert raw_page(row) == page
+    assert raw_page(db, row) == page
 
 
 def test_failed_write_leaves_nothing_half_done(db) -> None:  # type: ignore[no-untyped-def]
