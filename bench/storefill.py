@@ -22,7 +22,7 @@ from typing import Any
 from common.article import Article
 from common.urls import url_key
 from store import fingerprint, open_db
-from store.bulk import batch, insert, loading
+from store.bulk import batch, finish, insert, loading
 
 from . import storegen, storetext, text
 from .pages import Article as PageArticle
@@ -212,6 +212,8 @@ def write(path: Path, n: int, seed: int, packer: Packer, say: Callable[[str], No
             insert(db, "article_urls", ((r[1], r[0]) for r in _article_rows(w)))
         say(f"  planned {n:,} articles in {time.perf_counter() - started:.0f} s; writing versions")
         page_bytes = _write_versions(db, w, say)
+        say("  indexing the current versions' full text")
+        finish(db)
     db.close()
     _WORLD = None
     history = w.url(p.day_edited[0])
