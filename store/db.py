@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .searchtext import index_text
+
 
 class StoreError(Exception):
     """The database cannot be opened or written; the message says how to fix it."""
@@ -146,36 +148,42 @@ def m003_identity_and_provenance(db: Database) -> None:
 
 @MIGRATIONS()
 def m004_search_current(db: Database) -> None:
-    """Full-text search over the current version of each article only, with the trigram
-    tokenizer: it finds Latin tokens inside Chinese text (`CCC` in `年度CCC认证`), standard
-    numbers (`GB/T 19001-2016`) and Chinese substrings, which unicode61 cannot. The index
-    reads its text through the `current_text` view (no second copy of the bodies) and
-    triggers on `articles` keep it current whenever `current_version_id` changes."""
+    """Full-text search over the current version of each article only. Its text goes in spaced
+    out by `nw_index_text` (store/searchtext.py: every CJK character a word, letters apart from
+    digits), so `CCC` inside `年度CCC认证`, standard numbers (`GB/T 19001-2016`) and Chinese
+    substrings are found with the unicode61 tokenizer. The index reads its text through the
+    `search_text` view (no second copy of the bodies) and triggers on `articles` keep it
+    current whenever `current_version_id` changes."""
     if db.table("versions").detect_fts():
         db.table("versions").disable_fts()  # the old index over every version, and its triggers
     db.executescript(
         """
-        CREATE VIEW current_text AS
-            SELECT a.id AS article_id, v.title AS title, v.body AS body
+        CREATE VIEW search_text AS
+            SELECT a.id AS article_id, nw_index_text(v.title) AS title, nw_index_text(v.body) AS body
             FROM articles a JOIN versions v ON v.id = a.current_version_id;
         CREATE VIRTUAL TABLE search_fts USING fts5(
-            title, body, content='current_text', content_rowid='article_id', tokenize='trigram'
+            title, body, content='search_text', content_rowid='article_id',
+            tokenize='unicode61 remove_diacritics 2'
         );
         CREATE TRIGGER articles_search_insert AFTER INSERT ON articles
         WHEN new.current_version_id IS NOT NULL BEGIN
             INSERT INTO search_fts(rowid, title, body)
-                SELECT new.id, title, body FROM versions WHERE id = new.current_version_id;
+                SELECT new.id, nw_index_text(title), nw_index_text(body) FROM versions
+                WHERE id = new.current_version_id;
         END;
         CREATE TRIGGER articles_search_update AFTER UPDATE OF current_version_id ON articles
         WHEN new.current_version_id IS NOT old.current_version_id BEGIN
             INSERT INTO search_fts(search_fts, rowid, title, body)
-                SELECT 'delete', old.id, title, body FROM versions WHERE id = old.current_version_id;
+                SELECT 'delete', old.id, nw_index_text(title), nw_index_text(body) FROM versions
+                WHERE id = old.current_version_id;
             INSERT INTO search_fts(rowid, title, body)
-                SELECT new.id, title, body FROM versions WHERE id = new.current_version_id;
+                SELECT new.id, nw_index_text(title), nw_index_text(body) FROM versions
+                WHERE id = new.current_version_id;
         END;
         CREATE TRIGGER articles_search_delete AFTER DELETE ON articles BEGIN
             INSERT INTO search_fts(search_fts, rowid, title, body)
-                SELECT 'delete', old.id, title, body FROM versions WHERE id = old.current_version_id;
+                SELECT 'delete', old.id, nw_index_text(title), nw_index_text(body) FROM versions
+                WHERE id = old.current_version_id;
         END;
         INSERT INTO search_fts(search_fts) VALUES ('rebuild');
         """
@@ -320,6 +328,7 @@ def open_readonly(path: str | Path) -> Database:
         uri = f"{path.resolve().as_uri()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db = Database(conn)
+        register_functions(conn)
         db.execute("PRAGMA query_only=ON")
         pending = MIGRATIONS.pending(db)
     except sqlite3.DatabaseError as exc:
@@ -332,6 +341,11 @@ def open_readonly(path: str | Path) -> Database:
     return db
 
 
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the schema's triggers call: every connection that writes registers them."""
+    conn.create_function("nw_index_text", 1, index_text, deterministic=True)
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating if needed) the store at path and bring its schema up to date."""
     path = Path(path)
@@ -339,6 +353,7 @@ def open_db(path: str | Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db = Database(conn)
+        register_functions(conn)
         # WAL lets the digest read while a crawl writes; a crash mid-write leaves the
         # last committed state intact.
         db.execute("PRAGMA journal_mode=WAL")

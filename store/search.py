@@ -1,11 +1,12 @@
-"""Full-text search over the current version of every article (FTS5 trigram index, see m004).
+"""Full-text search over the current version of every article (FTS5, see m004 and searchtext.py).
 
 Plain input is never FTS syntax: it is split into terms (whitespace-separated, or a
-"quoted phrase"), every term must occur, each as a substring, case-insensitively. So
-`CCC` is found inside `年度CCC认证`, `GB/T 19001-2016` finds both `GB/T 19001-2016` and
-`GB/T19001-2016`, and `"GB/T 19001-2016"` only the form with the space. The trigram index
-needs three characters per term; a shorter term (`认证`, `EU`) is matched with LIKE over
-the same current versions. `fts=True` passes the text to FTS5 as it is (`a OR b`, `NEAR`).
+"quoted phrase"), and every term must occur as a phrase of the index's words, in any case:
+`CCC` is found inside `年度CCC认证`, `认证` and `有效性抽查` as runs of Chinese characters,
+`GB/T 19001-2016` (and `GB/T19001-2016`, the same standard) as the words `gb t 19001 2016`.
+A term's last word, when it is Latin letters, may be the start of a word (`certif`).
+Punctuation only separates words, so nothing a user types is syntax. `fts=True` takes an
+FTS5 expression (`a OR b`, `NEAR`); its words and phrases are spaced out the same way.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .searchtext import is_partial_word, words
+
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 _FTS_WORD = re.compile(r'"((?:[^"]|"")*)"|([^\s()"*^:+{},]+)')
 _FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
-_TRIGRAM = 3
 _SNIPPET_CHARS = 150
 
 
@@ -83,15 +85,14 @@ def fts_words(expression: str) -> list[str]:
 def search(db: Database, query: SearchQuery) -> list[Hit]:
     """Articles whose current title or body matches, best first (bm25, title weighs 5×)."""
     if query.fts:
-        needles, match, short = fts_words(query.text), query.text, []
+        needles, match = fts_words(query.text), fts_expression(query.text)
     else:
         needles = plain_terms(query.text)
-        long_terms = [t for t in needles if len(t) >= _TRIGRAM]
-        short = [t for t in needles if len(t) < _TRIGRAM]
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        if not needles:
+        phrases = [p for p in (phrase(t) for t in needles) if p]
+        if not phrases:
             return []
-    sql, params = _sql(query, match, short)
+        match = " AND ".join(phrases)
+    sql, params = _sql(query, match)
     try:
         rows = list(db.query(sql, params))
     except sqlite3.OperationalError as exc:
@@ -110,21 +111,32 @@ def search(db: Database, query: SearchQuery) -> list[Hit]:
     ]
 
 
-def _sql(query: SearchQuery, match: str, short: list[str]) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if match:
-        source = "search_fts JOIN articles a ON a.id = search_fts.rowid JOIN versions v ON v.id = a.current_version_id"
-        where.append("search_fts MATCH ?")
-        params.append(match)
-        order = "bm25(search_fts, 5.0, 1.0)"
-    else:
-        source = "articles a JOIN versions v ON v.id = a.current_version_id"
-        order = "coalesce(v.published, substr(a.first_seen, 1, 10)) DESC"
-    for term in short:
-        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(v.title LIKE ? ESCAPE '\\' OR v.body LIKE ? ESCAPE '\\')")
-        params += [pattern, pattern]
+def phrase(term: str) -> str:
+    """An FTS5 phrase for one plain term: its index words in order, the last a prefix if it can be one."""
+    found = words(term)
+    if not found:
+        return ""
+    return '"' + " ".join(found) + '"' + ("*" if is_partial_word(found[-1]) else "")
+
+
+def fts_expression(expression: str) -> str:
+    """An FTS5 expression with each word and phrase spaced out as the index is (operators kept)."""
+
+    def respace(match: re.Match[str]) -> str:
+        quoted, bare = match.group(1), match.group(2)
+        if bare is not None and bare in _FTS_OPERATORS:
+            return bare
+        found = words(quoted.replace('""', '"') if quoted is not None else bare)
+        return '"' + " ".join(found) + '"' if found else match.group(0)
+
+    return _FTS_WORD.sub(respace, expression)
+
+
+def _sql(query: SearchQuery, match: str) -> tuple[str, list[Any]]:
+    source = "search_fts JOIN articles a ON a.id = search_fts.rowid JOIN versions v ON v.id = a.current_version_id"
+    where: list[str] = ["search_fts MATCH ?"]
+    params: list[Any] = [match]
+    order = "bm25(search_fts, 5.0, 1.0)"
     if query.site:
         where.append("a.site = ?")
         params.append(query.site)
@@ -162,8 +174,15 @@ def snippet(text: str, needles: list[str], width: int = _SNIPPET_CHARS) -> tuple
 
 
 def _needle_pattern(needles: list[str]) -> re.Pattern[str] | None:
-    words = sorted({n for n in needles if n}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+    """Where the terms stand in the text, as the index matched them: their words in order,
+    whatever punctuation or spacing is between them (`GB/T19001-2016` for `GB/T 19001-2016`)."""
+    forms = []
+    for needle in sorted({n for n in needles if n}, key=len, reverse=True):
+        found = words(needle)
+        if found:
+            tail = r"[a-zA-Z\u00c0-\u024f]*" if is_partial_word(found[-1]) else ""  # Latin letters only
+            forms.append(r"[\W_]*".join(re.escape(w) for w in found) + tail)
+    return re.compile("|".join(forms), re.IGNORECASE) if forms else None
 
 
 def _word_edge(text: str, index: int, direction: int) -> int:

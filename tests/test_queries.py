@@ -17,7 +17,7 @@ from crawler.extract import Article
 from store import open_db, record
 from store.bulk import BulkError, batch, finish, insert
 from store.crawls import CrawlCounts, finish_crawl, start_crawl
-from store.db import MIGRATIONS
+from store.db import MIGRATIONS, register_functions
 from store.identity import merge_duplicate_articles
 from store.queries import recent_crawls, site_states, versions_with_fields
 from store.record import Fetch
@@ -117,6 +117,7 @@ def test_migration_indexes_an_old_store(tmp_path: Path, monkeypatch: pytest.Monk
     before = lambda db, article_id, page, now: zlib.compress(page, 6)  # noqa: E731 - how pages were kept
     monkeypatch.setattr(importlib.import_module("store.record"), "pack_new", before)
     old = Database(sqlite3.connect(path, isolation_level=None))
+    register_functions(old.conn)  # the functions its triggers call, as every newswatch connection has
     MIGRATIONS.apply(old, stop_before="m008_read_indexes")
     _fill(old, random.Random(13))
     old.close()

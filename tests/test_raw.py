@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from crawler.extract import Article
 from store import open_db, open_readonly, raw, record
-from store.db import MIGRATIONS
+from store.db import MIGRATIONS, register_functions
 from store.queries import current_page
 from store.raw import RawPageError, newest_dictionary, pack, pack_site, unpack
 from store.record import Fetch, raw_page
@@ -147,6 +147,7 @@ def test_compact_converts_an_old_store_without_losing_a_byte(
     path = tmp_path / "old.db"
     monkeypatch.setattr(importlib.import_module("store.record"), "pack_new", _as_before)
     db = Database(sqlite3.connect(path, isolation_level=None))
+    register_functions(db.conn)  # the functions its triggers call, as every newswatch connection has
     MIGRATIONS.apply(db, stop_before="m008_read_indexes")  # the schema newswatch had before
     rng = random.Random(7)
     pages = {}
