@@ -14,6 +14,7 @@ from store import Outcome, record
 from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
 from store.checks import MissResult, record_check_failed, record_missing, record_not_modified
 from store.crawls import record_failure
+from store.diffs import diff_edit
 from store.record import Fetch
 
 _VERBS = {Outcome.NEW: Verb.NEW, Outcome.EDITED: Verb.EDITED, Outcome.UNCHANGED: Verb.UNCHANGED}
@@ -39,6 +40,8 @@ def store_article(
         link_texts=item.link_texts,
     )
     result = record(db, item.site, item.article, fetch, rebase=rebase_under(db, item.link_texts, profile))
+    if result.outcome is Outcome.EDITED:
+        diff_edit(db, result.event_id)  # once, now: digests read it back
     return PageOutcome(_VERBS[result.outcome], item.article.url, item.key, title=item.article.title)
 
 

@@ -17,15 +17,14 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from common.diff import ALGORITHM, DIFF_FIELDS, Hunk, field_diffs, versions_diff
 from store.diffs import cached_diff, save_diff
 from store.queries import baselines, event_rows, version
 
 from .attachments import AttachmentChange, attachment_changes
-from .diff import ALGORITHM, Hunk, field_diffs
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 _SUMMARY_CHARS = 280
-DIFF_FIELDS = ("title", "published", "origin", "body")
 
 
 @dataclass
@@ -253,10 +252,10 @@ def stored_diffs(
     if cached is not None:
         data = json.loads(cached)
         return {name: [Hunk.from_dict(h) for h in data[name]] for name in fields if name in data}
-    diffs = field_diffs(before, after, list(DIFF_FIELDS))
-    text = json.dumps({k: [h.to_dict() for h in v] for k, v in diffs.items()}, ensure_ascii=False)
+    text = versions_diff(before, after)
     save_diff(db, before["id"], after["id"], ALGORITHM, text)
-    return {name: diffs[name] for name in fields}
+    data = json.loads(text)
+    return {name: [Hunk.from_dict(h) for h in data[name]] for name in fields}
 
 
 def _item(event: dict[str, Any], current: dict[str, Any] | None) -> Item:

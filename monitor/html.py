@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from common.diff import ADDED, REMOVED, Hunk
+
 from .attachments import AttachmentChange
-from .diff import ADDED, REMOVED, Hunk
 from .digest import Digest, Item
 from .render import SAFE_SCHEMES, headline, started_watching
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from w3lib.url import safe_url_string
 
+from common.diff import ADDED, REMOVED, Hunk
+
 from .attachments import AttachmentChange
-from .diff import ADDED, REMOVED, Hunk
 from .digest import Digest, Item
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")

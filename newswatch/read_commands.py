@@ -148,7 +148,7 @@ def history(obj: Context, url: str, as_json: bool) -> None:
 @click.pass_obj
 def diff_cmd(obj: Context, url: str) -> None:
     """Show the last change of the article at URL, word by word."""
-    from monitor.diff import field_diffs
+    from common.diff import field_diffs
     from monitor.render import render_change
 
     config = obj.config()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from common.diff import ALGORITHM, versions_diff
+
 
 def writable(db: Database) -> bool:
     """False for a store opened with open_readonly()."""
@@ -26,3 +28,18 @@ def save_diff(db: Database, old_id: int, new_id: int, algorithm: str, hunks: str
             "INSERT OR IGNORE INTO diffs (old_version_id, new_version_id, algorithm, hunks) VALUES (?, ?, ?, ?)",
             [old_id, new_id, algorithm, hunks],
         )
+
+
+def diff_edit(db: Database, event_id: int | None) -> None:
+    """Compute an edit's diff as it is recorded and keep it with the two versions it compares,
+    so no digest, feed or web page has to compute it (the digest of a busy day stays instant)."""
+    if event_id is None:
+        return
+    row = db.execute("SELECT previous_version_id, version_id FROM events WHERE id = ?", [event_id]).fetchone()
+    if row is None or row[0] is None or row[1] is None or cached_diff(db, row[0], row[1], ALGORITHM):
+        return
+    columns = "id, title, published, origin, body"
+    before = next(db.query(f"SELECT {columns} FROM versions WHERE id = ?", [row[0]]), None)
+    after = next(db.query(f"SELECT {columns} FROM versions WHERE id = ?", [row[1]]), None)
+    if before and after:
+        save_diff(db, row[0], row[1], ALGORITHM, versions_diff(before, after))

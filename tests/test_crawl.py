@@ -59,6 +59,13 @@ def test_edit_makes_exactly_one_edited_event_with_the_diff(cli: Cli, sites: Samp
     db = open_db(db_path)
     edited = list(db.query("SELECT * FROM events WHERE kind = 'edited'"))
     assert len(edited) == 1 and json.loads(edited[0]["changed_fields"]) == ["body"]
+    # The diff was computed once, when the edit was recorded: no digest has to.
+    (kept,) = list(db.query("SELECT * FROM diffs"))
+    assert (kept["old_version_id"], kept["new_version_id"]) == (
+        edited[0]["previous_version_id"],
+        edited[0]["version_id"],
+    )
+    assert '"150"' in kept["hunks"] or "150" in kept["hunks"]
     # The first crawl is a baseline (counted, not listed), so the whole day reports the edit of
     # a known article; since the first crawl, the same edit.
     today = json.loads(cli("digest", "--format", "json").stdout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from monitor.diff import ADDED, EQUAL, REMOVED, Hunk, hunks, token_ops, tokens
+from common.diff import ADDED, EQUAL, REMOVED, Hunk, hunks, token_ops, tokens
 
 ZH_OLD = "根据有关规定。为进一步提高有效性，我中心将于2024年3月至6月开展抽查工作。现将有关事项通知如下："
 ZH_NEW = ZH_OLD.replace("至6月", "至8月")

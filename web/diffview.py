@@ -1,6 +1,6 @@
 """Two versions of an article side by side and inline, paragraph by paragraph, changes marked.
 
-Words are compared as words and Chinese character by character (monitor.diff), so a
+Words are compared as words and Chinese character by character (common.diff), so a
 one-character change (`6月` → `8月`) is marked by itself. Every string is escaped here.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from monitor.diff import ADDED, EQUAL, REMOVED, token_ops
+from common.diff import ADDED, EQUAL, REMOVED, token_ops
 
 FIELDS = ("title", "published", "origin", "body")
 

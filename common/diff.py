@@ -8,6 +8,7 @@ mapped to single characters, so a long article costs about its length, not its s
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -218,3 +219,12 @@ def _shorten(text: str) -> str:
 def field_diffs(old: dict[str, object], new: dict[str, object], fields: list[str]) -> dict[str, list[Hunk]]:
     """Diffs of the named fields of two version rows."""
     return {name: hunks(str(old.get(name) or ""), str(new.get(name) or "")) for name in fields}
+
+
+DIFF_FIELDS = ("title", "published", "origin", "body")
+
+
+def versions_diff(old: dict[str, object], new: dict[str, object]) -> str:
+    """The diff of every field of two version rows as the store keeps it (JSON, this ALGORITHM)."""
+    diffs = field_diffs(old, new, list(DIFF_FIELDS))
+    return json.dumps({k: [h.to_dict() for h in v] for k, v in diffs.items()}, ensure_ascii=False)
