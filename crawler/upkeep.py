@@ -8,6 +8,7 @@ import sqlite3
 from sqlite_utils import Database
 
 from crawler.site_profile import rebuild_profile
+from store.bodies import BodyError, pack_site_bodies
 from store.raw import RawPageError, pack_site
 from store.record import now_iso
 
@@ -33,3 +34,10 @@ def after_crawl(db: Database, site: str, listing_titles: list[str]) -> None:
         logger.info("[%s] raw pages stay zlib: %s", site, packed.error)
     if packed.pages:
         logger.info("[%s] packed %d raw pages: %d -> %d bytes", site, packed.pages, packed.before, packed.after)
+    try:
+        bodies = pack_site_bodies(db, site, limit=PACK_PAGES)  # old versions of a store from before
+    except (sqlite3.Error, BodyError) as exc:
+        logger.warning("[%s] cannot pack old versions' bodies: %s", site, exc)
+        return
+    if bodies:
+        logger.info("[%s] packed %d old versions' bodies", site, bodies)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlite_utils import Database
 
 from crawler.config import ConfigError
 from store import StoreError, open_db, open_readonly
@@ -96,14 +97,16 @@ def reextract(obj: Context, sites: tuple[str, ...], everything: bool) -> None:
 )
 @click.pass_obj
 def compact(obj: Context, vacuum: bool) -> None:
-    """Pack every stored raw page with its site's zstd dictionary, training dictionaries where due.
+    """Pack every stored raw page with its site's zstd dictionary, and old versions' bodies.
 
     \b
     Crawls pack each page as they store it (a site's first 100, stored before it has a
-    dictionary, when the crawl ends); this converts an older store, whose pages are all zlib,
-    at once. Each page is checked to unpack to exactly its old bytes before it is replaced.
-    Safe to interrupt and to re-run.
+    dictionary, when the crawl ends) and keep an old version's body as its difference from
+    the version that replaced it; this converts an older store at once. Each page and body is
+    checked to unpack to exactly its old bytes before it is replaced. Safe to interrupt and
+    to re-run.
     """
+    from store.bodies import pack_site_bodies
     from store.raw import Packed, compact_store
     from store.record import now_iso
 
@@ -127,11 +130,17 @@ def compact(obj: Context, vacuum: bool) -> None:
             dicts = sum(p.trained is not None for p in done)
             before, after = sum(p.before for p in done), sum(p.after for p in done)
             click.echo(f"packed {pages} pages ({dicts} dictionaries trained): {_mb(before)} -> {_mb(after)}")
+        bodies = sum(pack_site_bodies(db, site, limit=10**9) for site in _sites(db))
+        click.echo(f"packed {bodies} old versions' bodies against their article's current version")
         if vacuum:
             db.execute("VACUUM")
             click.echo(f"vacuumed: the store is now {_mb(obj.db_path.stat().st_size)}")
     finally:
         db.close()
+
+
+def _sites(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT site FROM articles")]
 
 
 def _mb(size: int) -> str:

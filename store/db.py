@@ -456,3 +456,16 @@ def m011_current_versions(db: Database) -> None:
     """Articles by their current version: a full-text match finds versions, then asks which
     article each one is current for (without it, every match scanned all articles)."""
     db.execute("CREATE INDEX articles_current ON articles(current_version_id)")
+
+
+@MIGRATIONS()
+def m012_packed_bodies(db: Database) -> None:
+    """Old versions' bodies kept as their difference from a newer version (store/bodies.py);
+    crawls and `newswatch compact` pack a store's existing old versions."""
+    db.executescript(
+        """
+        ALTER TABLE versions ADD COLUMN body_z BLOB;
+        ALTER TABLE versions ADD COLUMN body_base INTEGER;
+        CREATE INDEX versions_plain_bodies ON versions(article_id) WHERE body_z IS NULL;
+        """
+    )

@@ -6,6 +6,8 @@ from sqlite_utils import Database
 
 from common.diff import ALGORITHM, versions_diff
 
+from .queries import version
+
 
 def writable(db: Database) -> bool:
     """False for a store opened with open_readonly()."""
@@ -38,8 +40,6 @@ def diff_edit(db: Database, event_id: int | None) -> None:
     row = db.execute("SELECT previous_version_id, version_id FROM events WHERE id = ?", [event_id]).fetchone()
     if row is None or row[0] is None or row[1] is None or cached_diff(db, row[0], row[1], ALGORITHM):
         return
-    columns = "id, title, published, origin, body"
-    before = next(db.query(f"SELECT {columns} FROM versions WHERE id = ?", [row[0]]), None)
-    after = next(db.query(f"SELECT {columns} FROM versions WHERE id = ?", [row[1]]), None)
+    before, after = version(db, row[0]), version(db, row[1])  # an old version's body is kept packed
     if before and after:
         save_diff(db, row[0], row[1], ALGORITHM, versions_diff(before, after))

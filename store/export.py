@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .queries import with_body
+
 EXPORT_FIELDS = (
     "article_id", "version_id", "current", "site", "url", "status", "first_seen", "fetched_at",
     "title", "published", "origin", "language", "body",
@@ -30,8 +32,9 @@ def export_rows(
         params.append(since)
     sql = (
         "SELECT a.id AS article_id, v.id AS version_id, v.id = a.current_version_id AS current, a.site, a.url,"
-        " a.status, a.first_seen, v.fetched_at, v.title, v.published, v.origin, v.language, v.body"
+        " a.status, a.first_seen, v.fetched_at, v.title, v.published, v.origin, v.language, v.body, v.body_z,"
+        " v.body_base"
         f" FROM articles a JOIN versions v ON {join} WHERE {' AND '.join(where) or '1'} ORDER BY a.id, v.id"
     )
     for row in db.query(sql, params):
-        yield {**row, "current": bool(row["current"])}
+        yield {**with_body(db, row), "current": bool(row["current"])}

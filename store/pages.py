@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .queries import with_body
+
 
 def article_row(db: Database, article_id: int) -> dict[str, Any] | None:
     """One article's row."""
@@ -17,12 +19,12 @@ def version_of(db: Database, article_id: int, version_id: int) -> dict[str, Any]
     """A version row (no raw page) only if it belongs to that article."""
     rows = list(
         db.query(
-            "SELECT id, article_id, title, published, origin, language, body, fetched_at, extractor"
-            " FROM versions WHERE id = ? AND article_id = ?",
+            "SELECT id, article_id, title, published, origin, language, body, body_z, body_base, fetched_at,"
+            " extractor FROM versions WHERE id = ? AND article_id = ?",
             [version_id, article_id],
         )
     )
-    return rows[0] if rows else None
+    return with_body(db, rows[0]) if rows else None
 
 
 def digest_runs(db: Database, limit: int = 200) -> list[dict[str, Any]]:

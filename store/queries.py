@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from common.urls import DEFAULT_TRACKING_PARAMS, url_key
 
+from .bodies import body_of
 from .identity import find_article
 from .record import raw_page
 
@@ -38,12 +39,18 @@ def version(db: Database, version_id: int | None) -> dict[str, Any] | None:
         return None
     rows = list(
         db.query(
-            "SELECT id, article_id, fingerprint, title, published, origin, language, body, fetched_at,"
-            " crawl_id, fetched_url, attachments FROM versions WHERE id = ?",
+            "SELECT id, article_id, fingerprint, title, published, origin, language, body, body_z, body_base,"
+            " fetched_at, crawl_id, fetched_url, attachments FROM versions WHERE id = ?",
             [version_id],
         )
     )
-    return rows[0] if rows else None
+    return with_body(db, rows[0]) if rows else None
+
+
+def with_body(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    """A version row with its body as text (an old version's is kept packed: store/bodies.py)."""
+    text = body_of(db, {"id": row.get("version_id", row.get("id")), **row}) if row.get("body_z") else row.get("body")
+    return {k: v for k, v in {**row, "body": text}.items() if k not in ("body_z", "body_base")}
 
 
 def article_by_url(db: Database, url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> dict[str, Any] | None:
@@ -54,13 +61,17 @@ def article_by_url(db: Database, url: str, tracking: Sequence[str] = DEFAULT_TRA
 
 def versions_of(db: Database, article_id: int) -> list[dict[str, Any]]:
     """All versions of an article, oldest first, without raw pages."""
-    return list(
+    rows = list(
         db.query(
-            "SELECT id, fingerprint, title, published, origin, fetched_at, length(body) AS body_chars,"
+            "SELECT id, fingerprint, title, published, origin, fetched_at, body, body_z, body_base,"
             " length(raw) AS raw_bytes, extractor, hints, derived_from FROM versions WHERE article_id = ? ORDER BY id",
             [article_id],
         )
     )
+    for row in rows:
+        row["body_chars"] = len(with_body(db, row)["body"] or "")
+        del row["body"], row["body_z"], row["body_base"]
+    return rows
 
 
 def events_of(db: Database, article_id: int) -> list[dict[str, Any]]:
@@ -226,7 +237,8 @@ WITH b AS (SELECT site, min(started_at) AS started,
                   coalesce(min(CASE WHEN status IN ('ok', 'partial') THEN id END), max(id)) AS upto
            FROM crawls GROUP BY site)
 SELECT e.id AS event_id, e.kind, e.at, e.site, e.changed_fields, e.previous_version_id, a.url,
-       a.id AS article_id, v.id AS version_id, v.title, v.published, v.origin, v.body, v.language
+       a.id AS article_id, v.id AS version_id, v.title, v.published, v.origin, v.body, v.body_z, v.body_base,
+       v.language
 FROM events e JOIN articles a ON a.id = e.article_id LEFT JOIN versions v ON v.id = e.version_id
 LEFT JOIN b ON b.site = e.site
 WHERE e.kind IN ('new', 'edited', 'gone', 'back')
@@ -239,4 +251,4 @@ ORDER BY e.id DESC LIMIT ?
 def feed_events(db: Database, limit: int, new_window_days: float) -> list[dict[str, Any]]:
     """The newest new, edited, gone and back events with their version, newest first; a site's
     baseline articles (monitor.digest) are left out, as the digest leaves them out."""
-    return list(db.query(_FEED_SQL, [f"-{new_window_days} days", limit]))
+    return [with_body(db, row) for row in db.query(_FEED_SQL, [f"-{new_window_days} days", limit])]

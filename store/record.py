@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from common.article import Article
 from common.urls import clean_url, url_key
 
+from . import bodies
 from .db import write
 from .identity import add_aliases, find_article
 from .raw import pack_new, unpack
@@ -129,8 +130,17 @@ def record(db: Database, site: str, article: Article, fetch: Fetch, rebase: Reba
         changed = changed_fields(current, article) if current else ["title", "published", "body"]
         previous = current["id"] if current else None
         event_id = _insert_event(db, "edited", site, article_id, version_id, previous, fetch, changed)
-        _touch(db, article_id, fetch, version_id=version_id)
+        _make_current(db, article_id, version_id, previous, fetch)
     return Recorded(Outcome.EDITED, article_id, version_id, event_id)
+
+
+def _make_current(db: Database, article_id: int, version_id: int, previous: int | None, fetch: Fetch) -> None:
+    """Point the article at a version (plain again, if it was an old one) and keep the version it
+    replaces as its difference from the new one (store/bodies.py)."""
+    bodies.unpack(db, version_id)  # current bodies are plain: search and every reader use them as they are
+    _touch(db, article_id, fetch, version_id=version_id)
+    if previous is not None:
+        bodies.pack(db, previous, version_id)
 
 
 def rebaseline(
@@ -164,7 +174,9 @@ def rebaseline(
         changed = changed_fields(current, baseline)
         at = Fetch(fetched_at=fetch.fetched_at, crawl_id=fetch.crawl_id)
         _insert_event(db, "reextracted", article["site"], article["id"], version_id, current["id"], at, changed)
+        bodies.unpack(db, version_id)
         db.execute("UPDATE articles SET current_version_id = ? WHERE id = ?", [version_id, article["id"]])
+        bodies.pack(db, current["id"], version_id)
     return _version(db, version_id) or current
 
 

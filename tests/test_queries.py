@@ -116,6 +116,9 @@ def test_migration_indexes_an_old_store(tmp_path: Path, monkeypatch: pytest.Monk
     path = tmp_path / "old.db"
     before = lambda db, article_id, page, now: zlib.compress(page, 6)  # noqa: E731 - how pages were kept
     monkeypatch.setattr(importlib.import_module("store.record"), "pack_new", before)
+    bodies = importlib.import_module("store.bodies")  # and bodies were all kept plain
+    monkeypatch.setattr(bodies, "pack", lambda db, version_id, base_id: 0)
+    monkeypatch.setattr(bodies, "unpack", lambda db, version_id: None)
     old = Database(sqlite3.connect(path, isolation_level=None))
     register_functions(old.conn)  # the functions its triggers call, as every newswatch connection has
     MIGRATIONS.apply(old, stop_before="m008_read_indexes")

@@ -1,0 +1,103 @@
+"""Old versions' bodies kept as differences from a newer one.
+
+An edit changes a word or a sentence; the other versions of an article are nearly the same
+text. The current version's body stays plain (search, the digest and every reader use it
+as it is). A version that stops being current is packed with zstd against the version that
+replaced it, as a raw dictionary — a few dozen bytes for a small edit. Reading a packed body
+unpacks its base first; bases always point to a version that became current later, so the
+chain ends at a plain body and never loops. A version that becomes current again (a revert)
+is unpacked first. Every packing is checked to unpack to the exact text before it is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from .db import write
+from .raw import zstd
+
+_LEVEL = 10
+_MAX_CHAIN = 1000  # a longer chain means a broken store: fail rather than loop
+
+
+class BodyError(Exception):
+    """A packed body cannot be read back (its base is missing, or the chain is broken)."""
+
+
+def body_of(db: Database, row: dict[str, Any]) -> str:
+    """A version row's body text (row holds id, body, body_z, body_base), unpacked if needed."""
+    if row.get("body_z") is None:
+        return str(row.get("body") or "")
+    return _unpack(db, row["id"], row["body_z"], row["body_base"], 0)
+
+
+def body(db: Database, version_id: int) -> str:
+    """The body text of one version."""
+    row = db.execute("SELECT body, body_z, body_base FROM versions WHERE id = ?", [version_id]).fetchone()
+    if row is None:
+        raise BodyError(f"no version {version_id}")
+    return body_of(db, {"id": version_id, "body": row[0], "body_z": row[1], "body_base": row[2]})
+
+
+def _unpack(db: Database, version_id: int, blob: bytes, base_id: int, depth: int) -> str:
+    if depth > _MAX_CHAIN:
+        raise BodyError(f"version {version_id}: its body's chain of bases is longer than {_MAX_CHAIN}")
+    base = db.execute("SELECT body, body_z, body_base FROM versions WHERE id = ?", [base_id]).fetchone()
+    if base is None:
+        raise BodyError(f"version {version_id}: its body's base version {base_id} is missing")
+    base_text = base[0] if base[1] is None else _unpack(db, base_id, base[1], base[2], depth + 1)
+    return zstd.decompress(blob, zstd_dict=_dictionary(base_text)).decode("utf-8")
+
+
+def pack(db: Database, version_id: int, base_id: int) -> int:
+    """Keep a version's body as its difference from base's (which must be plain); bytes saved.
+
+    Nothing changes when the packed form would not be smaller, or the base is not plain.
+    """
+    if version_id == base_id:
+        return 0
+    row = db.execute("SELECT body, body_z FROM versions WHERE id = ?", [version_id]).fetchone()
+    base = db.execute("SELECT body, body_z FROM versions WHERE id = ?", [base_id]).fetchone()
+    if row is None or base is None or row[1] is not None or base[1] is not None:
+        return 0
+    text, base_text = row[0] or "", base[0] or ""
+    data = text.encode("utf-8")
+    blob = zstd.compress(data, level=_LEVEL, zstd_dict=_dictionary(base_text))
+    if len(blob) >= len(data) or zstd.decompress(blob, zstd_dict=_dictionary(base_text)) != data:
+        return 0
+    db.execute("UPDATE versions SET body = '', body_z = ?, body_base = ? WHERE id = ?", [blob, base_id, version_id])
+    return len(data) - len(blob)
+
+
+def unpack(db: Database, version_id: int) -> None:
+    """Keep a version's body plain again (it is about to become current)."""
+    row = db.execute("SELECT body_z FROM versions WHERE id = ?", [version_id]).fetchone()
+    if row is None or row[0] is None:
+        return
+    text = body(db, version_id)
+    # Versions packed against this one keep it as their base: its text does not change.
+    db.execute("UPDATE versions SET body = ?, body_z = NULL, body_base = NULL WHERE id = ?", [text, version_id])
+
+
+def _dictionary(text: str) -> Any:
+    return zstd.ZstdDict(text.encode("utf-8"), is_raw=True)
+
+
+def pack_site_bodies(db: Database, site: str, limit: int = 10_000) -> int:
+    """Pack the bodies of the site's old versions still kept plain (a store from before this,
+    or old versions a revert left plain), against their article's current version; how many."""
+    rows = list(
+        db.query(
+            """SELECT v.id, a.current_version_id FROM articles a
+               JOIN versions v ON v.article_id = a.id AND v.body_z IS NULL AND v.id != a.current_version_id
+               WHERE a.site = ? AND a.current_version_id IS NOT NULL LIMIT ?""",
+            [site, limit],
+        )
+    )
+    packed = 0
+    for start in range(0, len(rows), 500):  # short transactions: crawls of other sites keep writing
+        with write(db):
+            packed += sum(1 for row in rows[start : start + 500] if pack(db, row["id"], row["current_version_id"]))
+    return packed

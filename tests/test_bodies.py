@@ -1,0 +1,92 @@
+"""Old versions' bodies kept as differences from a newer version: every text reads back exactly."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+from common.article import Article
+from store import open_db, record
+from store.bodies import body, pack_site_bodies
+from store.queries import version, versions_of
+from store.record import Fetch
+from store.search import SearchQuery, search
+
+URL = "https://www.cqc.com.cn/www/english/c/2024-01-05/1013.shtml"
+WORDS = [
+    "certification",
+    "rules",
+    "notice",
+    "market",
+    "product",
+    "safety",
+    "factory",
+    "inspection",
+    "audit",
+    "label",
+    "energy",
+]
+
+
+def _text(rng: random.Random) -> str:
+    return "\n\n".join(" ".join(rng.choice(WORDS) for _ in range(60)) + "." for _ in range(4))
+
+
+def _edit(rng: random.Random, text: str) -> str:
+    words = text.split(" ")
+    words[rng.randrange(len(words))] = rng.choice(["changed", "修订", "2025", "withdrawn"])
+    return " ".join(words)
+
+
+def _record(db, text: str, at: int) -> None:  # type: ignore[no-untyped-def]
+    article = Article(url=URL, title="Notice", published=date(2024, 1, 5), paragraphs=tuple(text.split("\n\n")))
+    record(db, "cqc-en", article, Fetch(f"2026-01-01T00:00:{at:02d}.000+00:00"))
+
+
+def _check(db, texts: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    article = db.execute("SELECT id, current_version_id FROM articles").fetchone()
+    for row in versions_of(db, article[0]):
+        text = version(db, row["id"])["body"]
+        assert text in texts.values()
+        assert row["body_chars"] == len(text)
+    current = db.execute("SELECT body, body_z FROM versions WHERE id = ?", [article[1]]).fetchone()
+    assert current[1] is None and current[0]  # the current body stays plain
+
+
+def test_edits_and_reverts_read_back_every_body_exactly(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(5)
+    texts: dict[str, str] = {}
+    text = _text(rng)
+    history = []
+    for step in range(40):
+        # Now and then a revert to an earlier text: its (packed) version becomes current again.
+        text = rng.choice(history) if history and rng.random() < 0.3 else _edit(rng, text)
+        history.append(text)
+        texts[text] = text
+        _record(db, text, step)
+        _check(db, texts)
+    rows = db.execute("SELECT count(*), sum(length(body_z)) FROM versions WHERE body_z IS NOT NULL").fetchone()
+    plain = len(text.encode("utf-8"))
+    assert rows[0] >= 10 and rows[1] / rows[0] < plain / 10  # an edit of a word costs a few dozen bytes
+    found = search(db, SearchQuery(" ".join(text.split(" ")[:3])))
+    assert [h.article_id for h in found] == [1]  # the search index reads the current, plain body
+
+
+def test_a_store_with_plain_old_bodies_is_packed_exactly(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(6)
+    text = _text(rng)
+    written = []
+    for step in range(6):
+        text = _edit(rng, text)
+        written.append(text)
+        _record(db, text, step)
+    # As an older newswatch left them: every body plain.
+    for (vid,) in db.execute("SELECT id FROM versions WHERE body_z IS NOT NULL").fetchall():
+        plain = body(db, vid)
+        db.execute("UPDATE versions SET body = ?, body_z = NULL, body_base = NULL WHERE id = ?", [plain, vid])
+    assert pack_site_bodies(db, "cqc-en") == 5
+    assert pack_site_bodies(db, "cqc-en") == 0  # idempotent
+    assert [version(db, v)["body"] for (v,) in db.execute("SELECT id FROM versions ORDER BY id")] == written
