@@ -103,13 +103,15 @@ def explain(commands: dict[str, list[str]], config: Path, db: Path) -> list[dict
 
 
 def space(db: Path) -> dict[str, Any]:
-    """Bytes of the store by what they hold (dbstat): versions' raw pages, bodies and the rest of
+    """Bytes of the store by what they hold (dbstat): versions' raw pages, bodies (plain or packed) and the rest of
     their rows, the full-text index, indexes, other tables; and the file size."""
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     try:
         pages = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
         kinds = dict(conn.execute("SELECT name, type FROM sqlite_master").fetchall())
-        raw, body = conn.execute("SELECT sum(length(raw)), sum(length(CAST(body AS BLOB))) FROM versions").fetchone()
+        raw, body = conn.execute(
+            "SELECT sum(length(raw)), sum(length(CAST(body AS BLOB))) + coalesce(sum(length(body_z)), 0) FROM versions"
+        ).fetchone()
         free = conn.execute("PRAGMA freelist_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
     finally:
         conn.close()
@@ -118,7 +120,7 @@ def space(db: Path) -> dict[str, Any]:
     for name, size in pages.items():
         if name == "versions":
             split["rest of version rows"] += size - split["raw pages"] - split["bodies"]
-        elif name.startswith("versions_fts"):
+        elif name.startswith("search_fts"):  # the index over current versions (store.db m004)
             split["full-text index"] += size
         elif name.startswith("sqlite_autoindex") or kinds.get(name) == "index":
             split["indexes"] += size
