@@ -4,7 +4,7 @@ Parts: `crawl` (first crawl against a bare Scrapy spider, re-crawl, --recheck-al
 `store` (every read command on a generated store of 1,000,000 versions, query plans, bytes per
 version) and `distributed` (20 sites crawled by 1, 2 and 4 workers with one writer; the writer's
 headroom). `--quick` is the development mode: 1,000 articles and a 100,000-version store.
-Figures are printed as a table and written to bench/results/bench-<date>[-quick].json.
+Figures are printed as a table and written to bench/results/bench-<date>[-quick][-PART].json.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def main() -> None:
         "--server", choices=["auto", "nginx", "python"], default="auto", help="web server (auto: nginx if installed)"
     )
     parser.add_argument("--seed", type=int, default=9, help="seed of the generated sites")
-    parser.add_argument("--out", type=Path, help="JSON file of the figures (default bench/results/bench-<date>.json)")
+    parser.add_argument(
+        "--out", type=Path, help="JSON file of the figures (default bench/results/bench-<date>[-quick][-PART].json)"
+    )
     args = parser.parse_args()
     binary = serve.find_nginx() if args.server != "python" else None
     why = "no nginx found" if args.server == "auto" else "--server python"
@@ -79,7 +81,9 @@ def main() -> None:
     parts = list(PARTS) if args.part == "all" else [args.part]
     figures = {"machine": machine, "quick": args.quick, "parts": {name: PARTS[name](args) for name in parts}}
     figures["seconds"] = round(time.perf_counter() - started, 1)
-    out = args.out or RESULTS / f"bench-{time.strftime('%Y-%m-%d')}{'-quick' if args.quick else ''}.json"
+    # one file per part run alone, so measuring one part never overwrites another's figures
+    suffix = ("-quick" if args.quick else "") + ("" if args.part == "all" else f"-{args.part}")
+    out = args.out or RESULTS / f"bench-{time.strftime('%Y-%m-%d')}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"\n{report.machine_line(machine)}\nDone in {figures['seconds']:.0f} s; figures in {out}")
