@@ -35,10 +35,12 @@ class Run:
 
     wall_s: float
     startup_s: float  # from the process's start to its first request
-    cpu_s: float
+    cpu_s: float  # the crawl process (wait4) and its extraction workers (sampled)
+    pool_cpu_s: float  # of which the extraction workers: grandchildren, reaped by the forkserver, not by wait4
     server_cpu_s: float | None  # what answering the crawl cost the web server
     others_cpu_s: float | None  # CPU that other processes of the machine used meanwhile (noise)
-    peak_rss_mb: float
+    peak_rss_mb: float  # the crawl process's own peak (wait4)
+    tree_rss_mb: float  # the peak of the crawl's whole process tree at once, sampled
     returncode: int
     requests: Requests
     store: dict[str, int] = field(default_factory=dict)  # table counts after the run
@@ -55,10 +57,12 @@ class Run:
             "wall_s": self.wall_s,
             "startup_s": self.startup_s,
             "cpu_s": self.cpu_s,
+            "pool_cpu_s": self.pool_cpu_s,
             "server_cpu_s": self.server_cpu_s,
             "others_cpu_s": self.others_cpu_s,
             "cpu_ms_per_page": 1000 * self.cpu_s / self.requests.total if self.requests.total else 0.0,
             "peak_rss_mb": self.peak_rss_mb,
+            "tree_rss_mb": self.tree_rss_mb,
             "pages_per_s": self.pages_per_s,
             "span_s": self.requests.span,
             "span_pages_per_s": self.requests.total / self.requests.span if self.requests.span else 0.0,
@@ -78,28 +82,92 @@ def run_child(command: list[str], server: Server, log: Path, timeout: float) -> 
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         timer = threading.Timer(timeout, process.send_signal, (signal.SIGKILL,))
         timer.start()
+        pool = TreeSampler(process.pid)
+        pool.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not all children's
+            _, status, usage = os.wait4(process.pid, 0)  # the child's rusage and its reaped children's
         finally:
             timer.cancel()
+            pool.stop()
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     busy_after = busy_cpu_seconds()
     requests = server.requests_since(mark)
     server_after = server.cpu_seconds()
     server_s = server_after - server_cpu if server_after is not None and server_cpu is not None else None
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = usage.ru_utime + usage.ru_stime + pool.cpu_s
     others = busy_after - busy - cpu - (server_s or 0.0) if busy_after is not None and busy is not None else None
     return Run(
         wall_s=wall,
         startup_s=(requests.first - started_at) if requests.first is not None else wall,
         cpu_s=cpu,
+        pool_cpu_s=pool.cpu_s,
         server_cpu_s=server_s,
         others_cpu_s=max(0.0, others) if others is not None else None,
         peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        tree_rss_mb=max(pool.peak_rss_mb, usage.ru_maxrss / 1024),
         returncode=process.returncode,
         requests=requests,
     )
+
+
+class TreeSampler(threading.Thread):
+    """CPU time of a process's grandchildren and deeper, sampled from /proc every 50 ms.
+
+    The crawl's extraction workers are forked by multiprocessing's forkserver and reaped by
+    it, so wait4's rusage of the crawl never includes them. Each one's last sample counts (a
+    worker's final 50 ms at most are missed). The crawl's direct children are left out: those
+    it reaps are in its rusage already. "Other processes' CPU" in the report, near 0 on a
+    quiet machine, checks that nothing is counted twice or missed.
+    """
+
+    INTERVAL = 0.05
+
+    def __init__(self, root: int):
+        super().__init__(daemon=True)
+        self.root = root
+        self.seen: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds
+        self.peak_rss_mb = 0.0  # of the whole tree at once: the crawl, the forkserver, the workers
+        self._done = threading.Event()
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(self.seen.values())
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self._sample()
+            self._done.wait(self.INTERVAL)
+
+    def _sample(self) -> None:
+        stats: dict[int, tuple[int, int, float]] = {}  # pid -> (parent, start time, CPU seconds)
+        rss: dict[int, float] = {}  # pid -> MB resident (shared pages counted in each: an upper bound)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            # after the name: state ppid ... utime (12th) stime (13th) ... starttime (20th)
+            pid = int(entry.name)
+            stats[pid] = (int(fields[1]), int(fields[19]), (int(fields[11]) + int(fields[12])) / self._tick)
+            rss[pid] = int(fields[21]) * self._page_mb
+        children = {pid for pid, (parent, _, _) in stats.items() if parent == self.root}
+        tree = {self.root, *children} & rss.keys()
+        deeper = {pid for pid, (parent, _, _) in stats.items() if parent in children}
+        while deeper:
+            for pid in deeper:
+                self.seen[(pid, stats[pid][1])] = stats[pid][2]
+            tree |= deeper
+            deeper = {pid for pid, (parent, _, _) in stats.items() if parent in deeper}
+        self.peak_rss_mb = max(self.peak_rss_mb, sum(rss[pid] for pid in tree))
 
 
 def busy_cpu_seconds() -> float | None:

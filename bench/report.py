@@ -86,6 +86,8 @@ def crawl_table(size: dict[str, Any]) -> None:
     _pair("wall s", first, bare, "wall_s", "{:.2f}")
     _pair("start-up s (to the first request)", first, bare, "startup_s", "{:.2f}")
     _pair("CPU s (user+sys)", first, bare, "cpu_s", "{:.2f}")
+    if first.get("pool_cpu_s") is not None:
+        row("    of which extraction workers", f"{first['pool_cpu_s']:.2f}", "", None)
     _pair("CPU ms per page", first, bare, "cpu_ms_per_page", "{:.2f}")
     if first["server_cpu_s"] is not None and bare["server_cpu_s"] is not None:
         _pair("web server's CPU s", first, bare, "server_cpu_s", "{:.2f}")
@@ -93,8 +95,10 @@ def crawl_table(size: dict[str, Any]) -> None:
         busy = max(first["others_cpu_s"] / first["wall_s"], bare["others_cpu_s"] / bare["wall_s"])
         warn = f"WARN: machine busy ({busy:.2f} of a core)" if busy > NOISE else ""
         _pair("other processes' CPU s meanwhile", first, bare, "others_cpu_s", "{:.2f}", warn)
-    target = _check(first["peak_rss_mb"] < PEAK_RSS_TARGET_MB, f"< {PEAK_RSS_TARGET_MB} MB") if n >= 5000 else ""
-    _pair("peak RSS MB", first, bare, "peak_rss_mb", "{:.0f}", target)
+    _pair("peak RSS MB, crawl process", first, bare, "peak_rss_mb", "{:.0f}")
+    if first.get("tree_rss_mb") is not None:
+        target = _check(first["tree_rss_mb"] < PEAK_RSS_TARGET_MB, f"< {PEAK_RSS_TARGET_MB} MB") if n >= 5000 else ""
+        _pair("peak RSS MB, with extraction workers", first, bare, "tree_rss_mb", "{:.0f}", target)
     _pair("requests", first, bare, "requests", "{:.0f}", _statuses(first))
     stored = first["store"].get("articles", 0)
     row(
