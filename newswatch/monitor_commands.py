@@ -104,7 +104,7 @@ def demo(keep: Path | None, distributed: bool) -> None:
 def samples(port_file: Path | None) -> None:
     """Serve the sample sites on 127.0.0.1 until Ctrl-C, and print a registry for them.
 
-    Change them while they run with POST /__control__/publish|edit|delete|chrome (JSON body).
+    Change them while they run with POST /__control__/publish|edit|delete|document|chrome (JSON body).
     """
     from newswatch.samples import SampleSites
 
