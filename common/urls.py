@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -72,13 +72,36 @@ def same_site(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
     if pa.scheme not in {"http", "https"} or pb.scheme not in {"http", "https"}:
         return False
+    if not _valid_port(pa) or not _valid_port(pb):
+        return False
     return _host_port(pa.hostname, pa.port, pa.scheme) == _host_port(pb.hostname, pb.port, pb.scheme)
 
 
 def is_plain_http_url(url: str) -> bool:
-    """An absolute http(s) URL with a host and no user name or password in it."""
+    """An absolute http(s) URL with a host, a valid port if any, and no user name or password
+    in it: what clean_url and url_key can take (they raise ValueError on `:8O80`)."""
     parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and "@" not in parts.netloc
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and "@" not in parts.netloc and _valid_port(parts)
+
+
+def _port(parts: SplitResult) -> int | None:
+    """The URL's port; None when it has none or one that is not a port (`:8O80`, `:99999`),
+    where urllib raises ValueError: a page's typo must not stop its article."""
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def _port_text(parts: SplitResult) -> str:
+    """What follows the host's colon, as written ('' when nothing does)."""
+    host = parts.netloc.rpartition("@")[2]
+    before, colon, after = host.rpartition(":")
+    return after if colon and "]" not in after else ""
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    return _port(parts) is not None or not _port_text(parts)
 
 
 def _host_port(host: str | None, port: int | None, scheme: str) -> tuple[str, int | None]:

@@ -67,3 +67,18 @@ def test_downloads_in_the_footer_and_script_links_are_not_the_articles() -> None
         footer='<a href="/brochure.pdf">Company brochure.pdf</a> <a href="/prices.xlsx">Prices.xlsx</a>',
     )
     assert extract(html, "https://www.example.cn/news/a.html").attachments == ()
+
+
+def test_a_link_with_a_broken_port_is_no_attachment_and_no_canonical() -> None:
+    """`:8O80` (a letter O) makes urllib raise ValueError; the article must still be read and stored."""
+    from store.record import fingerprint
+
+    html = page(
+        '<p>附件：<a href="http://www.example.cn:8O80/up/rules.pdf">rules.pdf</a></p>'
+        '<p>Attachment: <a href="/up/form.docx">form.docx</a></p>'
+    ).replace("<head>", '<head><link rel="canonical" href="https://www.example.cn:99999/news/a.html">')
+    article = extract(html, "https://www.example.cn/news/2024/a.html")
+    assert [a.url for a in article.attachments] == ["https://www.example.cn/up/form.docx"]
+    assert article.url == "https://www.example.cn/news/2024/a.html"
+    assert "附件：rules.pdf" in article.paragraphs  # the line stays in the body
+    assert len(fingerprint(article)) == 64
