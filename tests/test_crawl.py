@@ -84,7 +84,7 @@ def test_chrome_only_change_makes_no_version(cli: Cli, sites: SampleSites, db_pa
     sites.set_chrome("footer_en", "Copyright © 2026 CQC. 京ICP备05053335号-2")
     versions = table_count(db_path, "versions")
     summary = _summary(cli("crawl"))
-    assert f"0 new, 0 edited, {LIVE_ARTICLES} unchanged" in summary and "0 failed" in summary
+    assert f"0 new, 0 edited, {LIVE_ARTICLES} unchanged" in summary and ", 0 failed" in summary
     assert table_count(db_path, "versions") == versions
 
 
@@ -109,7 +109,7 @@ def test_server_errors_and_broken_pages_lose_nothing(cli: Cli, sites: SampleSite
     sites.override(EDITED, 500, b"Internal Server Error", "text/plain")
     sites.override("/News/107.html", 200, b"\x00\xff\xfe garbage \x00" * 50, "text/html")
     result = cli("crawl")
-    assert "2 failed" in _summary(result)
+    assert ", 2 failed" in _summary(result)
     db = open_db(db_path)
     assert table_count(db_path, "versions") == LIVE_ARTICLES
     reasons = {

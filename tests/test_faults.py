@@ -69,7 +69,7 @@ def test_a_response_cut_mid_body_without_content_length_is_no_edit(site: FaultSi
     _unchanged_except_failures(before, after)
     assert "cut short" in after["failures"][target.lstrip("/")]  # type: ignore[index]
     assert after["runs"][-1][0] == "partial"
-    assert "1 failed" in _summary(result)
+    assert ", 1 failed" in _summary(result)
     # The same page sent whole, still without a Content-Length, proves whole: one real edit.
     site.fault(target, Fault("nolength"))
     cli("crawl", "--recheck-all")
@@ -238,7 +238,7 @@ def test_a_hanging_page_costs_one_download_timeout(site: FaultSite, tmp_path: Pa
     site.fault(target, Fault("hang", seconds=8))
     cli = _cli(site, tmp_path, download_timeout=1)
     result = cli("crawl", timeout=60)
-    assert "1 failed" in _summary(result)
+    assert ", 1 failed" in _summary(result)
     assert "TimeoutError" in _state(cli.db_path)["failures"][target.lstrip("/")]  # type: ignore[index]
     assert site.hits(target) == 1  # retries = 0: one try, not three
 

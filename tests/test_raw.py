@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from crawler.extract import Article
 from store import open_db, open_readonly, raw, record
+from store.bodies import body as body_of
 from store.db import MIGRATIONS, register_functions
 from store.queries import current_page
 from store.raw import RawPageError, newest_dictionary, pack, pack_site, unpack
@@ -173,6 +174,43 @@ def test_compact_converts_an_old_store_without_losing_a_byte(
 def _as_before(db: Database, article_id: int, page: bytes, now: str) -> bytes:
     """How newswatch kept raw pages before dictionaries."""
     return zlib.compress(page, 6)
+
+
+def test_compact_vacuum_on_an_old_store_keeps_every_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command as a user runs it on a store an older newswatch left (zlib pages, plain old
+    bodies): everything packed, the file smaller, every page and every body exactly as before."""
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(importlib.import_module("store.record"), "pack_new", _as_before)
+    db = open_db(path)
+    rng = random.Random(9)
+    for i in range(raw.TRAIN_AFTER + 20):
+        _record(db, "alpha", i, _page("alpha", i, rng))
+    url = "https://alpha.example/news/0.html"
+    for step in range(4):  # an article edited four times
+        body = f"Body of 0 on alpha, edition {step}. " + " ".join(
+            rng.choice(["rules", "规则", "2026"]) for _ in range(80)
+        )
+        article = Article(url=url, title="Article 0", published=date(2026, 1, 1), paragraphs=(body,))
+        record(
+            db, "alpha", article, Fetch(fetched_at=f"2026-01-02T00:00:{step:02d}.000+00:00", raw=_page("alpha", 0, rng))
+        )
+    for (vid,) in db.execute("SELECT id FROM versions WHERE body_z IS NOT NULL").fetchall():  # bodies as before
+        db.execute(
+            "UPDATE versions SET body = ?, body_z = NULL, body_base = NULL WHERE id = ?", [body_of(db, vid), vid]
+        )
+    pages, bodies = _pages(db), {v: body_of(db, v) for (v,) in db.execute("SELECT id FROM versions").fetchall()}
+    db.close()
+    size = path.stat().st_size
+
+    out = Cli(None, path)("compact", "--vacuum").stdout
+    assert f"alpha: packed {raw.TRAIN_AFTER + 24} pages" in out and "packed 4 old versions' bodies" in out, out
+    assert "vacuumed" in out and path.stat().st_size < size  # the space the packing freed went back
+    db = open_readonly(path)
+    assert _pages(db) == pages
+    assert {v: body_of(db, v) for (v,) in db.execute("SELECT id FROM versions").fetchall()} == bodies
+    assert db.execute("SELECT count(*) FROM versions WHERE substr(raw, 1, 1) = x'78'").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM versions WHERE body_z IS NOT NULL").fetchone()[0] == 4
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_compact_command(tmp_path: Path) -> None:

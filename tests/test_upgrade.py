@@ -105,5 +105,8 @@ def test_reextract_re_derives_stored_versions_without_events(site: FaultSite, tm
     assert _events(cli) == ["new"] * 6 + ["reextracted"] * 6
     again = _upgraded(cli, "reextract")
     assert "6 articles: 6 up to date" in again.stdout  # idempotent
+    everything = _upgraded(cli, "reextract", "--all")  # re-reads them all the same: nothing to record
+    assert "6 articles: 0 up to date, 6 same fields, 0 re-derived" in everything.stdout, everything.stdout
+    assert _events(cli) == ["new"] * 6 + ["reextracted"] * 6
     assert "0 new, 0 edited, 6 unchanged" in _upgraded(cli, "crawl").stdout
     assert _events(cli) == ["new"] * 6 + ["reextracted"] * 6
