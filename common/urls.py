@@ -96,7 +96,7 @@ def _port(parts: SplitResult) -> int | None:
 def _port_text(parts: SplitResult) -> str:
     """What follows the host's colon, as written ('' when nothing does)."""
     host = parts.netloc.rpartition("@")[2]
-    before, colon, after = host.rpartition(":")
+    _, colon, after = host.rpartition(":")
     return after if colon and "]" not in after else ""
 
 
