@@ -81,11 +81,19 @@ class LocalBackend:
         if not lock.acquire():
             return False
         self.lock = lock
-        self.db = open_db(self.db_path)
-        # Holding the lock proves no other crawl of the site runs: a run still marked
-        # 'running' was killed before it could close its row.
-        close_running(self.db, site, "", "killed", "the crawl process ended without closing its run")
-        self.run_id = start_crawl(self.db, site)
+        try:
+            self.db = open_db(self.db_path)
+            # Holding the lock proves no other crawl of the site runs: a run still marked
+            # 'running' was killed before it could close its row.
+            close_running(self.db, site, "", "killed", "the crawl process ended without closing its run")
+            self.run_id = start_crawl(self.db, site)
+        except BaseException:  # no run without its row: let go of the store and the lock
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            lock.release()
+            self.lock = None
+            raise
         return True
 
     def view(self) -> SiteView:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -43,6 +44,10 @@ class CrawlRun:
         self.tally = Tally()
         self.pending: dict[str, str] = {}  # article key -> URL, requested and not yet settled
         self.settled: set[str] = set()
+        self.keys_by_url: dict[str, str] = {}  # requested URL -> its article key
+        # A request whose redirect led to a URL another request of this crawl fetches: its key
+        # -> (that request's key, the redirect chain); it is answered by that request's outcome.
+        self.redirected: dict[str, tuple[str, str]] = {}
         self.gone_after = RecheckPolicy().gone_after
 
     @classmethod
@@ -78,7 +83,13 @@ class CrawlRun:
         """Open the run (the site's lock, the run's row); CloseSpider('busy') if another crawl holds the site."""
         self.site = spider.name
         self.gone_after = getattr(spider, "policy", RecheckPolicy()).gone_after
-        if not self.backend.open(self.site):
+        try:
+            opened = self.backend.open(self.site)
+        except Exception as exc:  # StoreError, sqlite3.Error (locked past the busy timeout), a full disk
+            self.crawler.stats.set_value("newswatch/store_error", str(exc))
+            self._say(f"not crawled: cannot open the store: {exc}")
+            raise CloseSpider("store_error") from exc
+        if not opened:
             self.crawler.stats.set_value("newswatch/busy", True)
             self._say("skipped: another crawl of this site is running")
             raise CloseSpider("busy")
@@ -91,6 +102,11 @@ class CrawlRun:
             return
         try:
             for key, url in list(self.pending.items()):
+                if key in self.settled:  # settled meanwhile, with the request it redirected to
+                    continue
+                if key in self.redirected:  # still waiting for one that waits for it: a loop
+                    self.settle(PageOutcome(Verb.FAILED, url, key, reason=f"redirect loop: {self.redirected[key][1]}"))
+                    continue
                 self.settle(_unanswered(key, url, reason))
             evidence = getattr(spider, "evidence", None)
             titles = set(evidence.listing_titles) if evidence is not None else set()
@@ -114,10 +130,13 @@ class CrawlRun:
             return
         url = request.meta.get("article_url", request.url)
         allowed = getattr(spider, "allowed_domains", None)
-        if allowed and not _within(request.url, allowed):
+        # Attachments may live on another host (allow_offsite), as Scrapy's own filter lets them.
+        offsite_ok = request.meta.get("allow_offsite") or request.dont_filter
+        if allowed and not offsite_ok and not _within(request.url, allowed):
             self.settle(PageOutcome(Verb.FAILED, url, key, reason=f"redirected off-site to {request.url}"))
             return
         self.pending.setdefault(key, url)
+        self.keys_by_url.setdefault(request.url, key)
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
         """The scheduler refused a request (a duplicate): for an article, say why it got no answer."""
@@ -125,11 +144,41 @@ class CrawlRun:
         if not key or key in self.settled:
             return
         trail = request.meta.get("redirect_urls") or []
+        chain = " -> ".join([*trail, request.url])
+        other = self.keys_by_url.get(request.url)
+        if trail and request.url not in trail and other is not None and other != key:
+            # It redirects to a page this crawl requested under that address: that request's
+            # outcome is this one's too (unless they redirect to each other: a loop).
+            self.redirected[key] = (other, chain)
+            if other in self.settled:
+                self.answered_by([key])
+            return
         if trail:
             reason = f"redirect loop: {' -> '.join([*trail, request.url])}"
         else:
             reason = "requested twice in one crawl (dropped as a duplicate)"
         self.settle(PageOutcome(Verb.FAILED, request.meta.get("article_url", request.url), key, reason=reason))
+
+    def _settle_redirected(self, outcome: PageOutcome) -> None:
+        """Requests that redirected to the one just settled share its outcome."""
+        waiting = [k for k, (other, _) in self.redirected.items() if other == outcome.key and k not in self.settled]
+        for key in waiting:
+            if outcome.verb is Verb.FAILED:
+                chain = self.redirected[key][1]
+                loop = (outcome.reason or "").startswith("redirect loop")
+                reason = (
+                    f"redirect loop: {chain}" if loop else f"redirects to {outcome.url}, which failed: {outcome.reason}"
+                )
+                self.settle(PageOutcome(Verb.FAILED, self.pending.get(key, outcome.url), key, reason=reason))
+            else:
+                self.answered_by([key])
+
+    def answered_by(self, keys: Iterable[str]) -> None:
+        """Requests whose page came back under another address (a redirect, a canonical URL):
+        the outcome settled for that address answers them too, so none is reported unanswered."""
+        for key in keys:
+            if self.pending.pop(key, None) is not None:
+                self.settled.add(key)
 
     def settle(self, outcome: PageOutcome) -> None:
         """Count an outcome and write what it means for the store; a request settles once."""
@@ -139,6 +188,7 @@ class CrawlRun:
                 return
             self.settled.add(outcome.key)
             self.pending.pop(outcome.key, None)
+            self._settle_redirected(outcome)
         self.tally.add(outcome)
         self.crawler.stats.inc_value(f"newswatch/{'file_' if outcome.file_of else ''}{outcome.verb.value}")
         self._write(outcome)
@@ -149,8 +199,8 @@ class CrawlRun:
             return
         try:
             line = self.backend.outcome(outcome, self.gone_after)
-        except Exception as exc:  # sqlite3.Error and friends: counted, never fatal to the crawl
-            self.counts.errors.append(str(exc))
+        except Exception as exc:  # sqlite3.Error and friends: never fatal to the crawl, but the run's status
+            self.tally.store_failed(f"store write failed: {exc}")
             logger.error("[%s] cannot record %s of %s: %s", self.site, outcome.verb.value, outcome.url, exc)
             return
         if line:

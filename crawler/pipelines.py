@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.crawlrun import CrawlRun, settle
+from crawler.files import file_key
 from crawler.items import ArticleItem, FileItem
 from crawler.outcomes import PageOutcome, StoreWriteError, Verb
 
@@ -33,7 +34,7 @@ class StorePipeline:
         run = CrawlRun.of(self.crawler)
         if not run.opened:
             raise DropItem("the crawl has no open store", log_level="DEBUG")
-        key = item.key if isinstance(item, ArticleItem) else item.article_key
+        key = item.key if isinstance(item, ArticleItem) else file_key(item.article_key, item.url)
         try:
             if isinstance(item, ArticleItem):
                 evidence = getattr(self.crawler.spider, "evidence", None)
@@ -45,8 +46,17 @@ class StorePipeline:
             file_of = item.article_key if isinstance(item, FileItem) else None
             url = item.article.url if isinstance(item, ArticleItem) else item.url
             settle(self.crawler, PageOutcome(Verb.FAILED, url, key, reason=reason, store_error=True, file_of=file_of))
+            self._answered(run, item)
             raise DropItem(reason, log_level="DEBUG") from exc
         settle(self.crawler, outcome)
+        self._answered(run, item)
         if isinstance(item, FileItem):  # recorded with its article; exports (-O) list articles only
             raise DropItem("attachment file recorded", log_level="DEBUG")
         return item
+
+    @staticmethod
+    def _answered(run: CrawlRun, item: Any) -> None:
+        # The page may have come back under another address than it was requested by (a
+        # redirect, its canonical URL): its outcome answers every address it was reached by.
+        if isinstance(item, ArticleItem):
+            run.answered_by(item.aliases)

@@ -3,6 +3,9 @@ ran (in this process, or on a worker whose observations the writer applies)."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from sqlite_utils import Database
 
 from crawler.extract import SiteProfile
@@ -17,6 +20,7 @@ from store.crawls import record_failure
 from store.diffs import diff_edit
 from store.record import Fetch
 
+logger = logging.getLogger(__name__)
 _VERBS = {Outcome.NEW: Verb.NEW, Outcome.EDITED: Verb.EDITED, Outcome.UNCHANGED: Verb.UNCHANGED}
 _FILE_VERBS = {FileOutcome.NEW: Verb.NEW, FileOutcome.CHANGED: Verb.EDITED, FileOutcome.UNCHANGED: Verb.UNCHANGED}
 
@@ -41,7 +45,10 @@ def store_article(
     )
     result = record(db, item.site, item.article, fetch, rebase=rebase_under(db, item.link_texts, profile))
     if result.outcome is Outcome.EDITED:
-        diff_edit(db, result.event_id)  # once, now: digests read it back
+        try:
+            diff_edit(db, result.event_id)  # once, now: digests read it back
+        except sqlite3.Error as exc:  # the edit is stored; a digest computes a missing diff itself
+            logger.warning("the diff of %s was not kept: %s", item.article.url, exc)
     return PageOutcome(_VERBS[result.outcome], item.article.url, item.key, title=item.article.title)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.config import Config
@@ -70,14 +70,21 @@ def crawl_sites(
     process.start()
     db = open_db(db_path)
     try:
-        return [
-            CrawlSummary(name, None, "busy")
-            if crawler.stats.get_value("newswatch/busy")
-            else _summary(db, name, crawler.stats.get_value("newswatch/crawl_id"))
-            for name, crawler in crawlers
-        ]
+        return [_outcome(db, name, crawler) for name, crawler in crawlers]
     finally:
         db.close()
+
+
+def _outcome(db, site: str, crawler: Crawler) -> CrawlSummary:  # type: ignore[no-untyped-def]
+    stats = crawler.stats
+    assert stats is not None
+    if stats.get_value("newswatch/busy"):
+        return CrawlSummary(site, None, "busy")
+    if stats.get_value("newswatch/store_error"):
+        return CrawlSummary(
+            site, None, "did not start", error=f"cannot open the store: {stats.get_value('newswatch/store_error')}"
+        )
+    return _summary(db, site, stats.get_value("newswatch/crawl_id"))
 
 
 def _summary(db, site: str, crawl_id: int | None) -> CrawlSummary:  # type: ignore[no-untyped-def]

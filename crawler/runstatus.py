@@ -46,8 +46,12 @@ class Tally:
         if outcome.verb is Verb.FAILED:
             self.reasons[outcome.reason or "unknown"] += 1
         if outcome.store_error:
-            self.store_errors += 1
-            self.store_error = outcome.reason
+            self.store_failed(outcome.reason or "store write failed")
+
+    def store_failed(self, reason: str) -> None:
+        """A settled outcome (a 304, a miss, a failure) the store could not record."""
+        self.store_errors += 1
+        self.store_error = reason
 
     def _page(self, verb: Verb) -> None:
         name = _COUNTS[verb]

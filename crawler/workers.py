@@ -66,3 +66,14 @@ def shared_pool(workers: int | None = None, max_pending: int = 64) -> Extraction
         atexit.register(_POOL.close)
         logger.debug("extraction pool: %d worker processes", count)
     return _POOL
+
+
+def reset_pool() -> None:
+    """Drop a broken pool (a worker died): the next shared_pool() starts fresh workers."""
+    global _POOL
+    if _POOL is not None:
+        pool, _POOL = _POOL, None
+        try:
+            pool.close()
+        except Exception as exc:  # a broken executor may refuse even to shut down
+            logger.warning("closing a broken extraction pool: %s", exc)

@@ -7,7 +7,7 @@ page failed, or the store could not be written), `timeout`, `killed`, `crashed`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -27,7 +27,6 @@ class CrawlCounts:
     missing: int = 0  # re-checks answered 404/410
     skipped: int = 0  # not fetched on purpose: robots.txt forbids it, or the page limit was reached
     attachments: int = 0  # attachment files fetched or checked (a replaced one also counts as edited)
-    errors: list[str] = field(default_factory=list)
 
 
 def start_crawl(db: Database, site: str, started_at: str | None = None) -> int:
@@ -83,19 +82,6 @@ def crawl_row(db: Database, crawl_id: int) -> dict | None:
     """One crawl run's row."""
     rows = list(db.query("SELECT * FROM crawls WHERE id = ?", [crawl_id]))
     return rows[0] if rows else None
-
-
-def failure_summary(db: Database, crawl_id: int, limit: int = 3) -> str | None:
-    """The commonest reasons pages of a run failed, with counts: 'HTTP 500 ×2; timeout ×1'."""
-    rows = list(
-        db.query(
-            "SELECT reason, count(*) AS n FROM failures WHERE crawl_id = ? AND outcome = 'failed'"
-            " GROUP BY reason ORDER BY n DESC, reason"
-            " LIMIT ?",
-            [crawl_id, limit],
-        )
-    )
-    return "; ".join(f"{r['reason']} ×{r['n']}" if r["n"] > 1 else r["reason"] for r in rows) or None
 
 
 def close_running(db: Database, site: str, since: str, status: str, error: str) -> int:

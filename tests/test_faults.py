@@ -114,6 +114,28 @@ def test_tracking_variants_of_a_link_are_one_article(tmp_path: Path) -> None:
         assert history.count("\n  v") == 1
 
 
+@pytest.mark.parametrize("linked_too", [False, True], ids=["only-the-old-address", "both-addresses"])
+def test_a_link_that_redirects_to_an_article_is_that_article_and_no_failure(tmp_path: Path, linked_too: bool) -> None:
+    """A listing link to an old address that redirects to the article's address: one article,
+    found by either address, and no "no answer" failure for the address it was requested by."""
+    with FaultSite(articles=2) as site:
+        target, old = site.paths()[0], "/news/9999.html"
+        site.fault(old, Fault("redirect", location=site.url(target)))
+        site.extra_links = [old]
+        if not linked_too:
+            listing = site.listing
+            site.listing = lambda: listing().replace(f'href="{target}"'.encode(), b'href="/elsewhere"')  # type: ignore[method-assign]
+        cli = _cli(site, tmp_path)
+        result = cli("crawl")
+        state = _state(cli.db_path)
+        assert ", 0 failed" in _summary(result), _summary(result)
+        assert state["articles"] == 2 and state["events"] == ["new", "new"] and state["failures"] == {}
+        assert state["runs"] == [("ok", None)]
+        assert site.hits(target) == 1
+        if not linked_too:  # the address it was reached by finds it
+            assert cli("history", site.url(old)).stdout.count("\n  v") == 1
+
+
 def test_an_article_linked_only_with_a_fragment_is_fetched(tmp_path: Path) -> None:
     with FaultSite(articles=2) as site:
         hidden = "/news/2000.html"

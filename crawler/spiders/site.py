@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -26,7 +27,7 @@ from crawler.outcomes import PageOutcome, Verb
 from crawler.recheck import RecheckPolicy
 from crawler.siteview import SiteView
 from crawler.spiders.reasons import failure_reason, header
-from crawler.workers import shared_pool
+from crawler.workers import reset_pool, shared_pool
 
 _MiB = 1024 * 1024
 
@@ -180,10 +181,17 @@ class SiteSpider(scrapy.Spider):
         is_html = "text/plain" not in (content_type or "").lower()
         damage = transfer_damage(response.body, response.flags, is_html)
         today = date.today()
-        hints = await self.evidence.hints(key, response.body, response.url, content_type, self._nothing_else_coming)
-        workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
-        pool = shared_pool(None if workers in (None, "") else int(workers))
-        article, hints_key = await pool.run(extract_keyed, response.body, response.url, content_type, today, hints)
+        try:
+            hints = await self.evidence.hints(key, response.body, response.url, content_type, self._nothing_else_coming)
+            workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
+            pool = shared_pool(None if workers in (None, "") else int(workers))
+            article, hints_key = await pool.run(extract_keyed, response.body, response.url, content_type, today, hints)
+        except Exception as exc:  # a bug the page found, or a worker that died: this page fails, with why
+            if isinstance(exc, BrokenProcessPool):
+                reset_pool()  # the next page gets fresh workers
+            self.logger.debug("extraction of %s failed", url, exc_info=True)  # the traceback, for --log-level debug
+            self._fail(url, key, response.status, f"extraction failed: {type(exc).__name__}: {exc}")
+            return None
         damage = damage or text_damage(article) or self._cut_short(key, response.body, is_html)
         if damage:
             self._fail(url, key, response.status, damage)
