@@ -19,7 +19,8 @@ from .db import write
 from .raw import zstd
 
 _LEVEL = 10
-_MAX_CHAIN = 1000  # a longer chain means a broken store: fail rather than loop
+_MIN_BASE = 8  # bytes: zstd refuses a shorter raw dictionary
+_MAX_CHAIN = 100_000  # a longer chain means a broken store: fail rather than loop
 
 
 class BodyError(Exception):
@@ -30,7 +31,7 @@ def body_of(db: Database, row: dict[str, Any]) -> str:
     """A version row's body text (row holds id, body, body_z, body_base), unpacked if needed."""
     if row.get("body_z") is None:
         return str(row.get("body") or "")
-    return _unpack(db, row["id"], row["body_z"], row["body_base"], 0)
+    return _unpack(db, row["id"], row["body_z"], row["body_base"])
 
 
 def body(db: Database, version_id: int) -> str:
@@ -41,14 +42,27 @@ def body(db: Database, version_id: int) -> str:
     return body_of(db, {"id": version_id, "body": row[0], "body_z": row[1], "body_base": row[2]})
 
 
-def _unpack(db: Database, version_id: int, blob: bytes, base_id: int, depth: int) -> str:
-    if depth > _MAX_CHAIN:
-        raise BodyError(f"version {version_id}: its body's chain of bases is longer than {_MAX_CHAIN}")
-    base = db.execute("SELECT body, body_z, body_base FROM versions WHERE id = ?", [base_id]).fetchone()
-    if base is None:
-        raise BodyError(f"version {version_id}: its body's base version {base_id} is missing")
-    base_text = base[0] if base[1] is None else _unpack(db, base_id, base[1], base[2], depth + 1)
-    return zstd.decompress(blob, zstd_dict=_dictionary(base_text)).decode("utf-8")
+def _unpack(db: Database, version_id: int, blob: bytes, base_id: int) -> str:
+    # Walk the chain of bases to the plain body at its end, then unpack back up it: a loop,
+    # not recursion, so an article edited a thousand times still reads (each edit adds a link).
+    chain = [blob]
+    while True:
+        if len(chain) > _MAX_CHAIN:
+            raise BodyError(f"version {version_id}: its body's chain of bases is longer than {_MAX_CHAIN}")
+        base = db.execute("SELECT body, body_z, body_base FROM versions WHERE id = ?", [base_id]).fetchone()
+        if base is None:
+            raise BodyError(f"version {version_id}: its body's base version {base_id} is missing")
+        if base[1] is None:
+            text = str(base[0] or "")
+            break
+        chain.append(base[1])
+        base_id = base[2]
+    try:
+        for packed in reversed(chain):
+            text = zstd.decompress(packed, zstd_dict=_dictionary(text)).decode("utf-8")
+    except (zstd.ZstdError, ValueError) as exc:  # ValueError: not UTF-8, or a base too short for a dictionary
+        raise BodyError(f"version {version_id}: its body cannot be unpacked: {exc}") from exc
+    return text
 
 
 def pack(db: Database, version_id: int, base_id: int) -> int:
@@ -62,7 +76,11 @@ def pack(db: Database, version_id: int, base_id: int) -> int:
     base = db.execute("SELECT body, body_z FROM versions WHERE id = ?", [base_id]).fetchone()
     if row is None or base is None or row[1] is not None or base[1] is not None:
         return 0
+    if db.execute("SELECT 1 FROM articles WHERE current_version_id = ?", [version_id]).fetchone():
+        return 0  # it became current meanwhile (a revert): a current body stays plain
     text, base_text = row[0] or "", base[0] or ""
+    if len(base_text.encode("utf-8")) < _MIN_BASE:
+        return 0  # zstd takes no dictionary this small (a body such as "见附件"): kept plain
     data = text.encode("utf-8")
     blob = zstd.compress(data, level=_LEVEL, zstd_dict=_dictionary(base_text))
     if len(blob) >= len(data) or zstd.decompress(blob, zstd_dict=_dictionary(base_text)) != data:

@@ -297,11 +297,13 @@ def write(db: Database) -> Iterator[Database]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
+        # A COMMIT that fails (a full disk, an I/O error) leaves the transaction open: roll it
+        # back, or every later write would become a savepoint of it and never be committed.
         if db.conn.in_transaction:
             db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 def _migrate(db: Database) -> None:

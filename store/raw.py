@@ -74,8 +74,8 @@ def pack(page: bytes, site_dict: SiteDict | None) -> bytes:
 def unpack(db: Database, blob: bytes) -> bytes:
     """The page bytes a blob holds, whichever way it was packed."""
     if blob[:4] == _ZSTD_MAGIC:
-        dict_id = zstd.get_frame_info(blob).dictionary_id
         try:
+            dict_id = zstd.get_frame_info(blob).dictionary_id
             if dict_id == 0:
                 return zstd.decompress(blob)
             return zstd.decompress(blob, zstd_dict=_dictionary(db, dict_id - DICT_ID_BASE).zdict)

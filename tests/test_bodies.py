@@ -91,3 +91,25 @@ def test_a_store_with_plain_old_bodies_is_packed_exactly(tmp_path: Path) -> None
     assert pack_site_bodies(db, "cqc-en") == 5
     assert pack_site_bodies(db, "cqc-en") == 0  # idempotent
     assert [version(db, v)["body"] for (v,) in db.execute("SELECT id FROM versions ORDER BY id")] == written
+
+
+def test_an_edit_down_to_a_few_characters_is_stored_and_reads_back(tmp_path: Path) -> None:
+    """zstd takes no dictionary under 8 bytes: a current body such as "附件" keeps the old one plain."""
+    db = open_db(tmp_path / "s.db")
+    texts = [_text(random.Random(1)), "附件", "See PDF", _text(random.Random(2))]
+    for step, text in enumerate(texts):
+        _record(db, text, step)
+        _check(db, texts[: step + 1])
+
+
+def test_an_article_edited_over_a_thousand_times_reads_back(tmp_path: Path) -> None:
+    """Each edit adds a link to the oldest body's chain of bases; it is read in a loop, not recursion."""
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(3)
+    text = "A notice on the rules, revision 0. " + " ".join(rng.choice(WORDS) for _ in range(30))
+    for step in range(1_100):
+        text = text.replace(f"revision {step}.", f"revision {step + 1}.")
+        _record(db, text, step % 60)
+    oldest = db.execute("SELECT id FROM versions ORDER BY id LIMIT 1").fetchone()[0]
+    assert body(db, oldest).startswith("A notice on the rules, revision 1. ")
+    assert db.execute("SELECT count(*) FROM versions WHERE body_z IS NOT NULL").fetchone()[0] == 1_099

@@ -106,3 +106,25 @@ def test_many_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
 
     applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert applied == [m.name for m in MIGRATIONS._migrations]  # each once, none twice
+
+
+def test_a_commit_that_fails_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """A COMMIT can fail (a full disk, an I/O error; here a deferred constraint). Left open, the
+    transaction would swallow every later write as a savepoint that is never committed."""
+    import sqlite3
+
+    from store.db import write
+
+    db = open_db(tmp_path / "s.db")
+    db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    db.execute(
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with pytest.raises(sqlite3.IntegrityError), write(db):
+        db.execute("INSERT INTO child (p) VALUES (42)")  # checked only at COMMIT
+    assert not db.conn.in_transaction
+    with write(db):
+        db.execute("INSERT INTO parent (id) VALUES (1)")
+    other = open_db(tmp_path / "s.db")  # another connection sees the later write committed
+    assert other.execute("SELECT count(*) FROM parent").fetchone()[0] == 1
+    assert other.execute("SELECT count(*) FROM child").fetchone()[0] == 0
