@@ -69,7 +69,10 @@ def url_key(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> str:
 
 def same_site(a: str, b: str) -> bool:
     """True when two http(s) URLs are on one site: the same host (www. folded) and port."""
-    pa, pb = urlsplit(a), urlsplit(b)
+    try:
+        pa, pb = urlsplit(a), urlsplit(b)
+    except ValueError:
+        return False
     if pa.scheme not in {"http", "https"} or pb.scheme not in {"http", "https"}:
         return False
     if not _valid_port(pa) or not _valid_port(pb):
@@ -80,7 +83,10 @@ def same_site(a: str, b: str) -> bool:
 def is_plain_http_url(url: str) -> bool:
     """An absolute http(s) URL with a host, a valid port if any, and no user name or password
     in it: what clean_url and url_key can take (they raise ValueError on `:8O80`)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # `http://[site_url]/a`: brackets that hold no IPv6 address
+        return False
     return parts.scheme in {"http", "https"} and bool(parts.hostname) and "@" not in parts.netloc and _valid_port(parts)
 
 

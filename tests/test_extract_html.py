@@ -131,6 +131,16 @@ def test_canonical_link_on_the_same_site_wins() -> None:
         ("unclosed", b"<html><body><div><div><p>Some text that is never closed" * 200),
         ("deep", b"<html><body>" + b"<div>" * 100_000 + b"<p>deep text</p>" + b"</div>" * 100_000),
         ("huge", page(f"<h1>New rules for appliances</h1>{BODY * 33_000}").encode()),
+        ("non-text charset", page(f"<h1>New rules for appliances</h1>{BODY}", head='<meta charset="hex">').encode()),
+        ("surrogates", page(f"<h1>New rules +2AA- for appliances</h1>{BODY}", head='<meta charset="utf-7">').encode()),
+        (
+            "bracketed links",
+            page(
+                f'<h1>New rules for appliances</h1>{BODY}<p>Form: <a href="//[site_url]/up/form.pdf">form.pdf</a></p>',
+                head='<link rel="canonical" href="//[site_url]/news/1.html">',
+            ).encode(),
+        ),
+        ("unclosed scripts", b"<html><body><p>Some text</p>" + b"<script>a <!-- b " * 60_000),
     ],
 )
 def test_bad_input_never_crashes_or_hangs(name: str, data: bytes) -> None:
@@ -141,6 +151,10 @@ def test_bad_input_never_crashes_or_hangs(name: str, data: bytes) -> None:
         assert article.is_empty and article.title is None
     if name == "truncated":
         assert article.title == "New rules for appliances"
+    if name in {"non-text charset", "bracketed links"}:
+        assert article.title == "New rules for appliances" and not article.is_empty
+    if name == "bracketed links":
+        assert article.attachments == () and article.url == "https://e.com/a"
     if name == "huge":
         assert len(data) > 10_000_000 and article.title == "New rules for appliances" and not article.is_empty
 

@@ -22,7 +22,10 @@ _DOCUMENT_NAME = re.compile(rf"\.(?:{_DOCUMENT_EXTENSIONS})\s*[)）]?$", re.I)
 
 def is_document_link(link: Link) -> bool:
     """True when a link points at a document file, by its path or by the file name it shows."""
-    path = unquote(urlsplit(link.href).path)
+    try:
+        path = unquote(urlsplit(link.href).path)
+    except ValueError:  # `//[site_url]/rules.pdf`, a template's placeholder: not a URL
+        return False
     return bool(_DOCUMENT_PATH.search(path) or _DOCUMENT_NAME.search(link.text))
 
 
@@ -36,7 +39,10 @@ def attachments_of(blocks: Iterable[Block], base_url: str) -> tuple[Attachment, 
     found: dict[str, Attachment] = {}
     for block in blocks:
         for link in document_links(block):
-            url = urljoin(base_url, link.href)
+            try:
+                url = urljoin(base_url, link.href)
+            except ValueError:
+                continue
             if is_plain_http_url(url) and url not in found:
                 found[url] = Attachment(text=link.text, url=url)
     return tuple(found.values())

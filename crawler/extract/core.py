@@ -26,6 +26,7 @@ from .text import text_blocks
 from .title import Refs, choose_title, read_refs, ref_segments, template_names, title_segments
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 # Metadata and page dates further than this from the URL's own date are not believed.
 _URL_DATE_TOLERANCE = timedelta(days=7)
@@ -85,7 +86,8 @@ def page_text(page: bytes | str, content_type: str | None = None) -> str | None:
     text = page if isinstance(page, str) else decode(page, content_type)
     if _looks_binary(text):
         return None
-    return text.replace("\x00", "")
+    # NULs, and lone surrogates (utf-7 and the like can decode to them) that no parser can encode.
+    return _SURROGATES.sub("\ufffd", text.replace("\x00", ""))
 
 
 def is_plain_page(text: str, content_type: str | None) -> bool:
@@ -228,7 +230,10 @@ def canonical_url(url: str, meta: Meta) -> str:
     is a template bug or a trick, never the article's identity.
     """
     if meta.canonical:
-        candidate = urljoin(url, meta.canonical.strip())
+        try:
+            candidate = urljoin(url, meta.canonical.strip())
+        except ValueError:  # `//[site_url]/a.html`: not a URL
+            return _strip_fragment(url)
         if is_plain_http_url(candidate) and same_site(candidate, url) and urlsplit(candidate).path not in {"", "/"}:
             return _strip_fragment(candidate)
     return _strip_fragment(url)

@@ -41,9 +41,11 @@ def normalize_encoding(name: str | None) -> str | None:
     name = name.strip().lower()
     name = _ALIASES.get(name, name)
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # hex, base64, rot13, zlib … are codecs too, but not of text: a page declaring one is mislabelled.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def declared_encoding(page: bytes, content_type: str | None = None) -> str | None:
@@ -67,7 +69,7 @@ def decode(page: bytes, content_type: str | None = None) -> str:
     if declared:
         try:
             text = page.decode(declared)
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, and punycode's plain UnicodeError
             if declared == "utf-8" and _damaged_utf8(page):
                 # Marked as damage (U+FFFD), not re-read in a wrong charset: the crawl
                 # refuses a page with undecodable article text instead of storing mojibake.
