@@ -36,9 +36,10 @@ def needs_attention(db: Database, sites: Sequence[str], failing_runs: int = FAIL
                 )
         notes += _lost_fields(db, site)
     for failed in failing_notifications(db):
+        check = "[monitor.email]" if failed["target"].startswith("email to ") else "the URL in [monitor] notify"
         notes.append(
             f"notify: the digest could not be sent to {failed['target']} ({failed['tries']} tries, last at "
-            f"{failed['at'][:16].replace('T', ' ')}): {failed['error']}. Check the URL in [monitor] notify."
+            f"{failed['at'][:16].replace('T', ' ')}): {failed['error']}. Check {check}."
         )
     return notes
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from crawler.config import Config
-from store.queries import last_digest
+from store.queries import digests_cover_until
 
 from .attention import needs_attention
 from .digest import Digest, build_digest, iso
@@ -25,8 +25,8 @@ class Window:
 
 def since_last_digest(db: Database, now: datetime, tz_label: str) -> Window:
     """What the monitor's next digest covers: from where the previous one ended (else a day ago) to now."""
-    previous = last_digest(db)
-    start = previous["end"] if previous else iso(now - timedelta(days=1))
+    covered = digests_cover_until(db)
+    start = covered or iso(now - timedelta(days=1))
     return Window(start, iso(now), f"{now:%Y-%m-%d %H:%M} ({tz_label})")
 
 

@@ -14,6 +14,7 @@ from store.queries import feed_events, version
 
 from .digest import DIFF_FIELDS, stored_diffs, summary
 from .html import change_html, safe_link
+from .render import printable
 
 FEED_ENTRIES = 200
 _VERBS = {"new": "New", "edited": "Edited", "gone": "Gone", "back": "Back"}
@@ -47,7 +48,8 @@ def build_feed(db: Database, config: Config, limit: int = FEED_ENTRIES) -> bytes
         entry = fg.add_entry()
         # One id per event, not per version: a revert to an earlier text is a new entry too.
         entry.id(f"{monitor.feed_url}#event-{event['event_id']}")
-        entry.title(f"{_VERBS[event['kind']]}: {event['title'] or event['url']}")
+        # XML takes no control characters: a page's `&#1;` must not stop every later feed.
+        entry.title(printable(f"{_VERBS[event['kind']]}: {event['title'] or event['url']}"))
         page = f"{monitor.base_url}/article/{event['article_id']}" if monitor.base_url else None
         if page and event["kind"] == "edited" and event["previous_version_id"]:
             page += f"/diff?a={event['previous_version_id']}&b={event['version_id']}"
@@ -58,8 +60,8 @@ def build_feed(db: Database, config: Config, limit: int = FEED_ENTRIES) -> bytes
             entry.link(href=href)
         entry.updated(datetime.fromisoformat(event["at"]))
         entry.category(term=event["site"], label=titles.get(event["site"], event["site"]))
-        entry.summary(summary(event["body"] or ""))
-        entry.content(_content(db, event), type="html")
+        entry.summary(printable(summary(event["body"] or "")))
+        entry.content(printable(_content(db, event)), type="html")
     return bytes(fg.atom_str(pretty=True))
 
 

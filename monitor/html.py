@@ -8,7 +8,7 @@ from common.diff import ADDED, REMOVED, Hunk
 
 from .attachments import AttachmentChange
 from .digest import Digest, Item
-from .render import SAFE_SCHEMES, headline, started_watching
+from .render import SAFE_SCHEMES, headline, printable, started_watching
 
 STYLE = """
 :root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5f6368;--link:#0b57d0;--line:#ddd;
@@ -113,7 +113,7 @@ def digest_body(digest: Digest) -> str:
 
 def render_html(digest: Digest) -> str:
     """A complete HTML document with inline styles: no external file, script or font."""
-    return (
+    return printable(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'

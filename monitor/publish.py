@@ -48,13 +48,18 @@ def publish_digest(db: Database, config: Config, digest: Digest, window: Window,
         try:
             done.paths = FileDelivery(folder).deliver(digest, stamp)
             done.paths.append(FeedDelivery(folder / "feed.atom").deliver(build_feed(db, config)))
-        except DeliveryError as exc:
+        except (DeliveryError, ValueError) as exc:  # ValueError: text the feed's XML cannot hold
             done.errors.append(str(exc))
         if monitor.email is not None:
+            # Kept with the notifications, so a digest that could not be mailed is under
+            # "needs attention" until one is (its window is covered: the files hold it).
+            target = f"email to {', '.join(monitor.email.to)}"
             try:
                 EmailDelivery(monitor.email).deliver(digest)
+                record_notification(db, iso(now), target, True, 1, None)
             except DeliveryError as exc:
                 done.errors.append(str(exc))
+                record_notification(db, iso(now), target, False, 1, str(exc))
         if monitor.notify:
             link = f"{monitor.base_url}/digest" if monitor.base_url else _file_link(done.paths)
             done.sent = send(monitor.notify, *summary_message(digest, link))
@@ -62,8 +67,11 @@ def publish_digest(db: Database, config: Config, digest: Digest, window: Window,
                 record_notification(db, iso(now), sent.target, sent.ok, sent.tries, sent.error)
             done.errors += [f"notify {s.target}: {s.error}" for s in done.sent if not s.ok]
     first = str(done.paths[0]) if done.paths else ""
+    # What it covered ends now at the latest: today's digest delivered at 10:00 does not cover
+    # the rest of the day, which the next digest must still report.
+    end = min(window.end, iso(now))
     with write(db):
-        record_digest(db, window.start, window.end, iso(now), len(digest.new), len(digest.edited), first)
+        record_digest(db, window.start, end, iso(now), len(digest.new), len(digest.edited), first)
     for error in done.errors:
         logger.error("digest: %s", error)
     return done

@@ -14,7 +14,15 @@ from .attachments import AttachmentChange
 from .digest import Digest, Item
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# Control characters a page can carry (`&#1;`, an ESC that would drive the reader's terminal)
+# and the two non-characters: no digest format may pass them on (XML refuses them outright).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 SAFE_SCHEMES = ("http://", "https://")
+
+
+def printable(text: str) -> str:
+    """text without control characters (tabs and line breaks kept)."""
+    return _CONTROL.sub("", text)
 
 
 def render(digest: Digest, fmt: str) -> str:
@@ -78,7 +86,7 @@ def render_text(digest: Digest) -> str:
         if not items:
             lines.append("  (none)")
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return printable("\n".join(lines).rstrip("\n") + "\n")
 
 
 def _text_item(digest: Digest, item: Item) -> list[str]:
@@ -131,7 +139,7 @@ def render_markdown(digest: Digest) -> str:
             lines += [f"### {md_escape(digest.title_of(site))}", ""]
             for item in group:
                 lines += [*_md_item(digest, item), ""]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _md_item(digest: Digest, item: Item) -> list[str]:

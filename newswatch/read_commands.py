@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -105,8 +106,27 @@ def _local_zone(configured: str | None) -> ZoneInfo:
     """[monitor] timezone (checked at load), else this machine's zone, else UTC."""
     if configured:
         return ZoneInfo(configured)
-    local = datetime.now().astimezone().tzinfo
-    return ZoneInfo(getattr(local, "key", None) or "UTC")
+    return machine_zone()
+
+
+def machine_zone() -> ZoneInfo:
+    """This machine's IANA zone: TZ if it names one, else what /etc/localtime links to, else UTC.
+
+    (`datetime.now().astimezone()` gives only a fixed offset, with no name and no DST rules.)
+    """
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, ZoneInfoNotFoundError):
+                continue
+    return ZoneInfo("UTC")
 
 
 @click.command()

@@ -178,6 +178,12 @@ def last_digest(db: Database) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def digests_cover_until(db: Database) -> str | None:
+    """The latest moment a delivered digest covered (a past day delivered again moves nothing back)."""
+    row = db.execute("SELECT max(end) FROM digests").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 def record_digest(db: Database, start: str, end: str, written_at: str, new: int, edited: int, paths: str) -> None:
     """Remember a written digest, so the next one starts where it ended."""
     db.execute(

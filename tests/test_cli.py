@@ -248,6 +248,23 @@ def test_digest_reads_the_watchlist_and_timezone_of_the_registry(
     assert "(America/New_York)" in cli("digest").stdout
 
 
+def test_digest_days_are_in_the_chosen_zone_else_the_machines(
+    sites: SampleSites, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(sites.registry_toml(), encoding="utf-8")  # no [monitor] timezone
+    cli = Cli(registry, db_path)
+    cli("crawl", "cqc-en")
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # the machine's zone
+    assert "(Asia/Shanghai)" in cli("digest").stdout
+    window = json.loads(cli("digest", "--date", "2026-11-20", "--format", "json").stdout)["window"]
+    assert window["start"].startswith("2026-11-19T16:00") and window["end"].startswith("2026-11-20T16:00"), window
+    chosen = json.loads(
+        cli("digest", "--date", "2026-11-20", "--timezone", "America/New_York", "--format", "json").stdout
+    )
+    assert chosen["window"]["start"].startswith("2026-11-20T05:00"), chosen["window"]
+
+
 def test_migrate_upgrades_an_old_store_once(tmp_path: Path, db_path: Path) -> None:
     registry = tmp_path / "sites.toml"
     registry.write_text(MINIMAL, encoding="utf-8")

@@ -120,7 +120,8 @@ def test_skip_empty_writes_and_sends_nothing_but_moves_on(db: Database, tmp_path
     assert digest.is_empty
     done = publish_digest(db, quiet, digest, WINDOW, tmp_path / "out", NOW, "2026-03-10")
     assert done.skipped and done.paths == [] and not (tmp_path / "out").exists()
-    assert db.execute("SELECT end FROM digests").fetchall() == [(WINDOW.end,)]
+    # Covered up to when it was made (noon), not to the window's end: the afternoon is still to report.
+    assert db.execute("SELECT end FROM digests").fetchall() == [("2026-03-10T12:00:00.000+00:00",)]
     written = publish_digest(db, CONFIG, digest, WINDOW, tmp_path / "out", NOW, "2026-03-10")
     assert not written.skipped and (tmp_path / "out" / "latest.md").exists()
 

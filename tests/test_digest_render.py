@@ -183,3 +183,22 @@ def test_email_logs_in_with_the_environment_credentials(digest, monkeypatch) -> 
     finally:
         controller.stop()
     assert logins == [(b"newswatch", b"s3cret")] and len(inbox.messages) == 1
+
+
+def test_control_characters_from_a_page_reach_no_digest_format(tmp_path: Path) -> None:
+    """`&#1;` in a title, an ESC in a body: XML refuses the one (the feed failed, and with it every
+    later delivery), a terminal obeys the other. No format passes them on; JSON escapes them."""
+    db = open_db(tmp_path / "d.db")
+    at = "2026-01-02T00:00:00.000+00:00"
+    record(
+        db, "cqc-en", _article(GOOD_URL, "Carbon\x01 rules", "The \x1b[31mnew\x1b[0m text\x0b about carbon."), Fetch(at)
+    )
+    result = build_digest(db, at, "2026-01-03T00:00:00.000+00:00", "test day")
+    controls = [chr(c) for c in [*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]]
+    for fmt in ("text", "markdown", "html"):
+        out = render(result, fmt)
+        assert "Carbon rules" in out and not any(c in out for c in controls), fmt
+    assert json.loads(render(result, "json"))["new"][0]["title"] == "Carbon\x01 rules"  # data kept, escaped
+    atom = build_feed(db, Config(Path("sites.toml"), (), MonitorConfig(feed_url="urn:newswatch:test")))
+    title = ET.fromstring(atom).find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")
+    assert title is not None and title.text == "New: Carbon rules"

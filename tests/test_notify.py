@@ -6,6 +6,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -109,3 +110,23 @@ def test_digest_deliver_writes_sends_and_reports_a_failed_send(
     assert failed.returncode == 1 and "could not notify" in failed.stderr
     attention = json.loads(cli("digest", "--format", "json").stdout)["needs_attention"]
     assert any(n.startswith("notify: the digest could not be sent to json://127.0.0.1:") for n in attention)
+
+
+def test_a_digest_delivered_mid_day_leaves_the_rest_of_the_day_and_a_failed_email_is_reported(
+    sites: SampleSites, tmp_path: Path, db_path: Path
+) -> None:
+    registry = tmp_path / "sites.toml"
+    email = f'[monitor.email]\nhost = "127.0.0.1"\nport = {free_port()}\ntls = "none"\nsender = "nw@example.org"\nto = ["analyst@example.org"]\n\n'
+    registry.write_text(
+        '[monitor]\ntimezone = "UTC"\ndigest_dir = "out"\n\n' + email + sites.registry_toml(), encoding="utf-8"
+    )
+    cli = Cli(registry, db_path)
+    cli("crawl", "cqc-en")
+    failed = cli("digest", "--deliver", "--date", datetime.now(UTC).date().isoformat(), check=False)
+    assert failed.returncode == 1 and (tmp_path / "out" / "latest.html").exists()  # the files are written
+    attention = json.loads(cli("digest", "--format", "json").stdout)["needs_attention"]
+    assert any("could not be sent to email to analyst@example.org" in n and "[monitor.email]" in n for n in attention)
+    sites.publish()  # later the same day
+    cli("crawl", "cqc-en")
+    after = cli("digest", "--deliver", check=False).stdout  # since the last digest: it ended when it was sent
+    assert re.search(r"(?<!\d)1 new\b", after), after
