@@ -86,6 +86,12 @@ class EnqueueCrawl:
         except QueueUnreachableError as exc:
             logger.error("crawl %s: not queued: %s", site.name, exc)
             return "unreachable"
+        except Exception as exc:  # the store could not give the site's snapshot (locked, moved, damaged)
+            # Give the marker back, or the site's crawls would be "busy" until it expired (hours).
+            with contextlib.suppress(redis.exceptions.RedisError):  # not ours, or Redis gone: it expires
+                marker.release()
+            logger.error("crawl %s: not queued: %s", site.name, exc)
+            return "failed"
         logger.info("crawl %s: queued as %s", site.name, job_id)
         return "queued"
 

@@ -95,7 +95,15 @@ class Writer:
         else:
             due: list[tuple[str, list[str]]] = []
             relearn = (lambda _db, site, titles: due.append((site, titles))) if self.profiles else relearn_now
-            result = apply(self.db, observation, relearn)
+            try:
+                result = apply(self.db, observation, relearn)
+            except (sqlite3.Error, OSError):
+                raise  # the store's trouble (locked, full): not acknowledged, tried again after a restart
+            except Exception as exc:  # the entry's own (a field missing or of the wrong type): it would fail
+                # every time, and stop the writer for good at each restart; its transaction rolled back
+                logger.error("writer: entry %s (%s of run %s) dropped: %s: %s", entry_id.decode(),
+                             observation.kind, observation.run, type(exc).__name__, exc)  # fmt: skip
+                result = "malformed"
             self.counts[result] = self.counts.get(result, 0) + 1
             for site, titles in due:  # committed: the run's pages are there to learn from
                 assert self.profiles is not None

@@ -296,3 +296,30 @@ def test_the_demo_runs_distributed(tmp_path: Path) -> None:
     assert "The chrome-only change made no version and no event; the crawls ran on worker-" in out
     for name in ("scheduler", "writer", "worker-1", "worker-2"):
         assert "Traceback" not in (tmp_path / "demo" / f"{name}.log").read_text("utf-8")
+
+
+def test_an_entry_the_writer_cannot_apply_is_dropped_not_fatal(tmp_path: Path, redis_server: LocalRedis) -> None:
+    """An observation with fields missing (a worker of another version): before, the writer died
+    on it, and again at every restart, since it reads its unacknowledged entries first."""
+    from distributed.messages import STREAM, Observation
+
+    cluster = Cluster(tmp_path, tmp_path / "unused.toml", tmp_path / "store.db", redis_server)
+    at = "2026-11-22T00:00:00.000+00:00"
+    entries = [
+        Observation("run-1", 1, "start", "faulty", at, {"worker": "w9"}),
+        Observation("run-1", 2, "article", "faulty", at, {"url": "http://127.0.0.1/news/1.html"}, raw=b"<html>"),
+        Observation("run-1", 3, "outcome", "faulty", at, {"verb": "no such verb"}),
+    ]
+    with redis_server_client(redis_server) as client:
+        for entry in entries:
+            client.xadd(STREAM, entry.fields())  # type: ignore[arg-type]
+        try:
+            writer = cluster.writer()
+            cluster.wait_for("the stream drained", lambda: client.xlen(STREAM) == 0, seconds=30)
+            time.sleep(0.5)
+            assert writer.poll() is None, cluster.log("writer")  # still running
+        finally:
+            cluster.stop()
+    log = cluster.log("writer")
+    assert log.count("dropped: ") == 2 and "Traceback" not in log, log
+    assert cluster.rows("SELECT site, status FROM crawls") == [("faulty", "running")]  # the start was applied
