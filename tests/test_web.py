@@ -93,6 +93,10 @@ def test_every_string_is_escaped(desk: Desk) -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     status, _, missing = desk.get("/article/987654")
     assert status == 404 and "no such article" in missing
+    assert desk.get("/article/99999999999999999999")[0] == 404  # past SQLite's integers: no such row
+    en = _article_id(desk, EN_EDITED)
+    for query in ("a=99999999999999999999", "a=%C2%B2"):  # too large, and "²" (a digit to str.isdigit)
+        assert desk.get(f"/article/{en}/diff?{query}")[0] == 200
 
 
 def test_the_web_view_never_writes_the_store(desk: Desk) -> None:

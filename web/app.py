@@ -92,7 +92,7 @@ class Desk:
         now = datetime.now(tz)
         with self.store() as db:
             if "digest_id" in request.path_params:
-                run = digest_run(db, int(request.path_params["digest_id"]))
+                run = digest_run(db, _path_id(request, "digest_id"))
                 if run is None:
                     raise HTTPException(404, "no such digest")
             else:
@@ -162,7 +162,7 @@ class Desk:
         return Response(CSS, media_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=300"})
 
     def _article(self, db: Database, request: Request) -> dict[str, Any]:
-        article = article_row(db, int(request.path_params["article_id"]))
+        article = article_row(db, _path_id(request, "article_id"))
         if article is None:
             raise HTTPException(404, "no such article")
         article["site_title"] = self.titles.get(article["site"], article["site"])
@@ -171,7 +171,19 @@ class Desk:
 
 def _int(request: Request, name: str, default: int) -> int:
     value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() else default
+    # ASCII digits only ("²" is a digit to str.isdigit), and no more than SQLite's integers hold.
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= _MAX_ID else default
+
+
+def _path_id(request: Request, name: str) -> int:
+    """An id from the path; 404 past what SQLite's integers hold (no row has it)."""
+    value = int(request.path_params[name])
+    if value > _MAX_ID:
+        raise HTTPException(404, f"no such {name.removesuffix('_id')}")
+    return value
+
+
+_MAX_ID = 2**63 - 1
 
 
 def create_app(config: Config, db_path: Path) -> Starlette:
