@@ -167,10 +167,13 @@ def _md_change(change: AttachmentChange) -> str:
     return line
 
 
-def render_change(url: str, fields: Sequence[str], diffs: dict[str, list[Hunk]], when: str) -> str:
+def render_change(
+    url: str, fields: Sequence[str], diffs: dict[str, list[Hunk]], when: str, documents: Sequence[AttachmentChange] = ()
+) -> str:
     """The last change of one article, for `newswatch diff`."""
     lines = [f"{url}", f"changed {when}: {', '.join(fields) or 'nothing'}"]
     for name, hunks in diffs.items():
         for hunk in hunks:
             lines.append(f"  {name}: {text_hunk(hunk)}")
-    return "\n".join(lines) + "\n"
+    lines += [f"  {change.describe()}{_text_link(change)}" for change in documents]
+    return printable("\n".join(lines) + "\n")

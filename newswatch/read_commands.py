@@ -168,7 +168,9 @@ def history(obj: Context, url: str, as_json: bool) -> None:
 @click.pass_obj
 def diff_cmd(obj: Context, url: str) -> None:
     """Show the last change of the article at URL, word by word."""
-    from common.diff import field_diffs
+    from common.diff import DIFF_FIELDS
+    from monitor.attachments import attachment_changes
+    from monitor.digest import stored_diffs
     from monitor.render import render_change
 
     config = obj.config()
@@ -181,7 +183,10 @@ def diff_cmd(obj: Context, url: str) -> None:
     last = edits[-1]
     before, after = version(db, last["previous_version_id"]) or {}, version(db, last["version_id"]) or {}
     fields = json.loads(last["changed_fields"] or "[]")
-    click.echo(render_change(article["url"], fields, field_diffs(before, after, fields), last["at"]), nl=False)
+    # The diff the crawl stored with the edit (the digest's), and a replaced document by its sizes.
+    diffs = stored_diffs(db, before, after, [f for f in DIFF_FIELDS if f in fields])
+    documents = attachment_changes(before, after, [last])
+    click.echo(render_change(article["url"], fields, diffs, last["at"], documents), nl=False)
 
 
 def _article(db, url: str, tracking: tuple[str, ...]) -> dict:  # type: ignore[no-untyped-def]

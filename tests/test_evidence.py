@@ -70,6 +70,7 @@ def test_a_replaced_attachment_is_an_edit_of_its_notice(cli: Cli, sites: SampleS
     for fmt in ("text", "markdown", "html"):
         shown = cli("digest", "--since", mark, "--format", fmt).stdout
         assert line in (shown.replace("\\", "") if fmt == "markdown" else shown), fmt  # Markdown escapes ( )
+    assert line in cli("diff", sites.url(NOTICE)).stdout  # the article's last change, by its documents too
     third = cli("crawl", "--recheck-all")
     assert "0 new, 0 edited" in third.stdout.splitlines()[-1]  # the same file again is no edit
     assert len(_rows(db_path, "SELECT * FROM attachment_files")) == 3  # every distinct file kept
