@@ -13,7 +13,6 @@ import logging
 import sys
 from collections.abc import Iterable
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -132,7 +131,8 @@ class CrawlRun:
         allowed = getattr(spider, "allowed_domains", None)
         # Attachments may live on another host (allow_offsite), as Scrapy's own filter lets them.
         offsite_ok = request.meta.get("allow_offsite") or request.dont_filter
-        if allowed and not offsite_ok and not _within(request.url, allowed):
+        site = getattr(spider, "site", None)
+        if allowed and not offsite_ok and site is not None and not site.owns(request.url):
             self.settle(PageOutcome(Verb.FAILED, url, key, reason=f"redirected off-site to {request.url}"))
             return
         self.pending.setdefault(key, url)
@@ -210,12 +210,6 @@ class CrawlRun:
         logger.info("[%s] %s", self.site, line)
         if self.progress:
             print(f"[{self.site}] {line}", file=sys.stderr, flush=True)
-
-
-def _within(url: str, domains: list[str]) -> bool:
-    """True when the URL's host is one of the domains or below one (ports do not matter)."""
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _unanswered(key: str, url: str, reason: str) -> PageOutcome:

@@ -11,6 +11,7 @@ from scrapy.http import Response
 
 from common.urls import url_key
 from crawler.items import FileItem
+from crawler.spiders.reasons import header
 
 
 def file_key(article_key: str, url: str) -> str:
@@ -55,13 +56,8 @@ def file_item(site: str, response: Response, keep: bool) -> FileItem:
         text=response.meta["file_text"],
         sha256=hashlib.sha256(body).hexdigest(),
         size=len(body),
-        content_type=_header(response, "Content-Type"),
-        etag=_header(response, "ETag"),
-        last_modified=_header(response, "Last-Modified"),
+        content_type=header(response, "Content-Type"),
+        etag=header(response, "ETag"),
+        last_modified=header(response, "Last-Modified"),
         data=body if keep else None,
     )
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

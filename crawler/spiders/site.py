@@ -242,6 +242,8 @@ class SiteSpider(scrapy.Spider):
 
     def _files(self, key: str, item: ArticleItem) -> list[scrapy.Request]:
         """Requests for the article's attachments not yet requested in this crawl (with known validators)."""
+        if not item.article.attachments:
+            return []  # (no need to read which files the store knows)
         stored = {row["url"]: row for row in self._stored_files(item.key)}
         files = [{**stored.get(a.url, {}), "url": a.url, "text": a.text} for a in item.article.attachments]
         return self._new_file_requests(item.key, files)
