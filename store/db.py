@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -306,6 +308,29 @@ def write(db: Database) -> Iterator[Database]:
         raise
 
 
+def _set_up(db: Database) -> None:
+    """WAL, foreign keys and the schema; several processes may do it at once on a new store.
+
+    Switching a new file to WAL needs its exclusive lock, and SQLite answers "database is
+    locked" at once, without waiting out the busy timeout, when another process is creating the
+    same store (three crawls started together by `newswatch run`): try again until it is done.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            # WAL lets the digest read while a crawl writes; a crash mid-write leaves the
+            # last committed state intact.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            _migrate(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05 + random.random() * 0.1)
+
+
 def _migrate(db: Database) -> None:
     """Apply pending migrations under a write lock, so processes opening a new store at once
     (the monitor's crawls of several sites) do not both create its tables."""
@@ -356,12 +381,7 @@ def open_db(path: str | Path) -> Database:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db = Database(conn)
         register_functions(conn)
-        # WAL lets the digest read while a crawl writes; a crash mid-write leaves the
-        # last committed state intact.
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA synchronous=NORMAL")
-        _migrate(db)
+        _set_up(db)
     except (sqlite3.DatabaseError, OSError) as exc:
         raise StoreError(
             f"cannot open the database {path}: {exc}. Check the path (NEWSWATCH_DB or --db), "
