@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import urllib.request
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-import lxml.html
-
-from common.urls import clean_url
+from common.urls import DEFAULT_TRACKING_PARAMS, clean_url
 from crawler.config import Site
 from crawler.extract import Article, extract
 
@@ -38,22 +38,23 @@ def fetch(url: str, timeout: float = 30) -> tuple[bytes, str | None, str]:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read(), response.headers.get("Content-Type"), response.geturl()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # HTTPException: a broken answer
         raise CheckError(f"cannot fetch {url}: {exc}") from exc
 
 
-def page_links(page: bytes, url: str) -> list[str]:
-    """Every http(s) link of a page, absolute and in clean form, in page order, once each."""
-    try:
-        tree = lxml.html.document_fromstring(page)
-    except (ValueError, lxml.etree.ParserError):
-        return []
-    links = []
-    for href in tree.xpath("//a/@href"):
-        absolute = urljoin(url, str(href).strip())
-        if absolute.startswith(("http://", "https://")):
-            links.append(clean_url(absolute))
-    return list(dict.fromkeys(links))
+def page_links(
+    page: bytes, url: str, content_type: str | None = None, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS
+) -> list[str]:
+    """Every http(s) link of a page as the crawl reads a listing (Scrapy's link extractor:
+    `<base href>`, `<area>` …), in clean form without tracking parameters, in page order, once each."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.spiders.site import link_extractor
+
+    headers = {"Content-Type": content_type} if content_type else None
+    response = HtmlResponse(url, body=page, headers=headers)
+    links = [clean_url(link.url, tracking) for link in link_extractor().extract_links(response)]
+    return list(dict.fromkeys(link for link in links if link.startswith(("http://", "https://"))))
 
 
 def sort_links(site: Site, links: list[str]) -> Links:

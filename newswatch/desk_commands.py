@@ -43,10 +43,11 @@ def check(
 
     entry = _site_to_check(obj, site, start_url, article_pattern, follow_pattern)
     found: list[str] = []
+    tracking = obj.config().crawl.tracking_params  # the crawl's own, so check lists what it would
     try:
         for url in entry.start_urls:
-            page, _, final = fetch(url)
-            found += page_links(page, final)
+            page, content_type, final = fetch(url)
+            found += page_links(page, final, content_type, tracking)
             click.echo(f"{url}: {len(page):,} bytes")
         links = sort_links(entry, list(dict.fromkeys(found)))
         if entry.article_pattern == NO_PATTERN:

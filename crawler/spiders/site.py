@@ -32,6 +32,11 @@ from crawler.workers import reset_pool, shared_pool
 _MiB = 1024 * 1024
 
 
+def link_extractor() -> LinkExtractor:
+    """How a listing page's links are read (`newswatch check` reads them the same way)."""
+    return LinkExtractor(allow=(), deny_extensions=None, unique=True)
+
+
 class SiteSpider(scrapy.Spider):
     """Crawl one site's listing pages and read every article page they link to."""
 
@@ -65,7 +70,7 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, recheck: str = "due", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._links = LinkExtractor(allow=(), deny_extensions=None, unique=True)
+        self._links = link_extractor()
         self.recheck = recheck  # "due" (the policy decides) or "all" (`-a recheck=all`)
         self.known: set[str] = set()  # URL keys of the site's stored articles and their aliases
         self.requested: set[str] = set()  # article and file keys requested in this crawl
