@@ -273,3 +273,17 @@ def test_timeout_minutes_bounds_a_crawl_by_hand(site: FaultSite, tmp_path: Path)
     assert result.returncode == 1
     status, _ = _state(cli.db_path)["runs"][-1]  # type: ignore[index]
     assert status == "timeout"
+
+
+def test_a_listing_page_that_answers_500_fails_itself_and_loses_nothing(site: FaultSite, tmp_path: Path) -> None:
+    cli = _cli(site, tmp_path)
+    cli("crawl")
+    before = _state(cli.db_path)
+    site.fault("/news/", Fault("status", status=500))
+    result = cli("crawl")  # the known articles are still re-checked; no new ones can be found
+    after = _state(cli.db_path)
+    _unchanged_except_failures(before, after)
+    assert ", 1 failed" in _summary(result) and "12 unchanged" in _summary(result)
+    assert "500" in after["failures"]["news/"]  # type: ignore[index]
+    status, error = after["runs"][-1]  # type: ignore[index]
+    assert status == "partial" and "500" in error
