@@ -60,10 +60,12 @@ class BareSpider(scrapy.Spider):
 
 
 def bare_settings(entry: dict[str, Any], log_level: str) -> Settings:
-    """The project's settings without the store pipeline, with the site's delay and page limit."""
+    """The project's settings without the store pipeline and the crawl-run extension (store,
+    site lock, ledger), with the site's delay and page limit."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    settings.set("EXTENSIONS", {}, priority="cmdline")
     settings.set("SPIDER_LOADER_CLASS", "scrapy.spiderloader.SpiderLoader", priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.set("DOWNLOAD_DELAY", float(entry.get("download_delay", 1.0)), priority="spider")
@@ -89,6 +91,8 @@ def main() -> None:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     keys = ("response_received_count", "downloader/request_count", "finish_reason", "item_scraped_count")
     print(json.dumps({k: stats.get(k) for k in keys}))
+    if stats.get("finish_reason") != "finished":  # a reference that did not crawl must not pass as fast
+        raise SystemExit(f"Error: the bare crawl ended {stats.get('finish_reason')!r}")
 
 
 if __name__ == "__main__":
