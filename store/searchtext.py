@@ -17,7 +17,10 @@ _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_CHARS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 # Codes glue letters to digits (`GB/T19001`, `C01`); the two sides are words of their own.
-_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+# Found from the digit runs: a zero-width pattern tried at every position of a 15,000-character
+# body cost 0.45 ms a page, a third of storing it.
+_DIGITS = re.compile(r"[0-9]+")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -27,7 +30,25 @@ def index_text(text: str | None) -> str:
         return ""
     # A run of CJK characters is spaced out in one step (a callback per character is 10× slower).
     spaced = _CJK_RUN.sub(lambda run: f" {' '.join(run.group(0))} ", text)
-    return _LETTER_DIGIT.sub(" ", spaced)
+    return _split_letters_from_digits(spaced)
+
+
+def _split_letters_from_digits(text: str) -> str:
+    """A space wherever an ASCII letter meets a digit (`GB/T19001` → `GB/T 19001`), nowhere else."""
+    parts: list[str] = []
+    last = 0
+    for run in _DIGITS.finditer(text):
+        start, end = run.span()
+        if start > 0 and text[start - 1] in _ASCII_LETTERS:
+            parts += (text[last:start], " ")
+            last = start
+        if end < len(text) and text[end] in _ASCII_LETTERS:
+            parts += (text[last:end], " ")
+            last = end
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def words(text: str) -> list[str]:

@@ -133,6 +133,25 @@ def test_plain_terms() -> None:
     assert plain_terms('"open') == ["open"]
 
 
+def test_index_text_splits_letters_from_digits_exactly_where_the_zero_width_rule_says() -> None:
+    # The index's deletes re-compute the text it indexed, so the spacing must never change:
+    # the digit-run splitter is checked against the rule it replaced, on random mixed text.
+    import random
+    import re
+
+    from store.searchtext import index_text
+
+    rule = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+    cjk = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+    rng = random.Random(7)
+    alphabet = "aZ09 -/é中文ｱ７"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        spaced = cjk.sub(lambda run: f" {' '.join(run.group(0))} ", text)
+        assert index_text(text) == rule.sub(" ", spaced), text
+    assert index_text("GB/T19001-2016 C01认证") == "GB/T 19001-2016 C 01 认 证 "
+
+
 def test_migration_replaces_the_index_over_every_version(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = Database(path)
