@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -45,6 +46,22 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def clean_url(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> str:
     """The canonical fetchable form of url: no fragment, no tracking parameters, sorted query."""
+    return _clean_url(url, tuple(tracking))
+
+
+def url_key(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> str:
+    """The article identity of url: its clean form without scheme, `www.` or a default port."""
+    return _url_key(url, tuple(tracking))
+
+
+# A site's listing pages repeat the same menus and article links (30,000 links, 5,000 distinct,
+# in a crawl of 5,000 articles), and canonicalising one costs 20 µs: both forms of the most
+# recent ones are remembered.
+_CACHED_URLS = 16_384  # about 6 MB at most
+
+
+@lru_cache(maxsize=_CACHED_URLS)
+def _clean_url(url: str, tracking: tuple[str, ...]) -> str:
     url = canonicalize_url(url.strip(), keep_fragments=False)
     query = urlsplit(url).query
     if not query:
@@ -56,9 +73,9 @@ def clean_url(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> st
     return url_query_cleaner(url, drop, remove=True, unique=False, keep_fragments=False)
 
 
-def url_key(url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> str:
-    """The article identity of url: its clean form without scheme, `www.` or a default port."""
-    parts = urlsplit(clean_url(url, tracking))
+@lru_cache(maxsize=_CACHED_URLS)
+def _url_key(url: str, tracking: tuple[str, ...]) -> str:
+    parts = urlsplit(_clean_url(url, tracking))
     host = (parts.hostname or "").removeprefix("www.")
     port = parts.port
     if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):

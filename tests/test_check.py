@@ -9,6 +9,8 @@ from newswatch.samples import SampleSites
 
 from .conftest import Cli
 
+GOLDEN = Path(__file__).parent / "golden" / "pages"
+
 
 def test_check_a_registry_site(cli: Cli, sites: SampleSites, db_path: Path) -> None:
     from newswatch.samples import render
@@ -42,3 +44,35 @@ def test_check_reports_what_is_wrong(cli: Cli) -> None:
 def test_shapes_generalise_numbers() -> None:
     links = ["http://a.cn/News/12.html", "http://a.cn/News/345.html", "http://a.cn/about.html"]
     assert shapes(links) == [(r"/News/\d+\.html", 2), (r"/about\.html", 1)]
+
+
+def test_listing_links_are_the_ones_scrapys_link_extractor_reads() -> None:
+    # The crawl skips file links in one check; Scrapy's extractor with its default extensions
+    # is the reference, on every golden page and on a page of file and odd links.
+    from scrapy.http import HtmlResponse
+    from scrapy.linkextractors import LinkExtractor
+
+    from crawler.spiders.site import link_extractor
+
+    odd = b"""<html><head><base href="http://x.cn/base/"></head><body>
+    <a href="a.PDF">doc</a><a href="b.shtml">page</a><a href="c.jpg?x=1">img</a><a href="d.pdf#p2">f</a>
+    <a href="/e.html;v=1.zip">params</a><a href="f.tar.gz">tar</a><a href="g.docx/">dir</a>
+    <a href=" h.htm ">space</a><a href="mailto:x@y.cn">mail</a><area href="i.png"><a href="b.shtml">again</a>
+    </body></html>"""
+    pages = [(odd, "http://x.cn/list/")]
+    pages += [(p.read_bytes(), f"http://x.cn/{p.parent.name}/{p.name}") for p in GOLDEN.glob("*/*.html")]
+    assert len(pages) > 30
+    ours, reference = link_extractor(), LinkExtractor(allow=(), deny_extensions=None, unique=True)
+    for body, url in pages:
+        response = HtmlResponse(url, body=body, encoding="utf-8")
+        assert [(k.url, k.text) for k in ours.extract_links(response)] == [
+            (k.url, k.text) for k in reference.extract_links(response)
+        ], url
+    kept = [k.url for k in ours.extract_links(HtmlResponse(pages[0][1], body=odd, encoding="utf-8"))]
+    # (`;v=1.zip` is a path parameter, not the path's end)
+    assert kept == [
+        "http://x.cn/base/b.shtml",
+        "http://x.cn/e.html;v=1.zip",
+        "http://x.cn/base/g.docx/",
+        "http://x.cn/base/h.htm",
+    ]
