@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,7 +11,8 @@ from sqlite_utils import Database
 
 from crawler.extract import ProfileBuilder, SiteProfile
 from crawler.extract.profile import SAMPLE_SIZE
-from store.profiles import load_profile, sample_pages, save_profile
+from crawler.extract.version import EXTRACTOR_VERSION
+from store.profiles import load_profile, sample_pages, sample_versions, save_profile
 from store.record import now_iso
 
 
@@ -22,17 +25,34 @@ def stored_profile(db: Database, site: str) -> tuple[SiteProfile | None, tuple[s
 
 
 def rebuild_profile(db: Database, site: str, listing_titles: Iterable[str]) -> SiteProfile:
-    """Learn the profile again from a fixed sample of the site's stored pages; store and return it."""
-    _, known_titles = stored_profile(db, site)
+    """Learn the profile again from a fixed sample of the site's stored pages; store and return it.
+
+    A profile is a function of the sampled versions, the listing titles and the extractor, so
+    when none of them changed (a crawl that stored nothing new) the stored one is kept: reading
+    the 100 sampled pages again was a tenth of re-crawling 1,000 unchanged articles.
+    """
+    data = load_profile(db, site)
+    known_titles = tuple(data.get("listing_titles", ())) if data else ()
     titles = sorted(set(known_titles) | {t for t in listing_titles if t})[:_MAX_TITLES]
+    versions = sample_versions(db, site, SAMPLE_SIZE)
+    basis = _basis(versions, titles)
+    if data is not None and data.get("basis") == basis:
+        return profile_from_data(data)
     builder = ProfileBuilder()
-    for raw, url, content_type in sample_pages(db, site, SAMPLE_SIZE):
+    for raw, url, content_type in sample_pages(db, versions):
         builder.add(raw, url, content_type)
     for title in titles:
         builder.add_listing_title(title)
     profile = builder.profile()
-    save_profile(db, site, {**profile_data(profile), "listing_titles": titles}, builder.sampled, now_iso())
+    data = {**profile_data(profile), "listing_titles": titles, "basis": basis}
+    save_profile(db, site, data, builder.sampled, now_iso())
     return profile
+
+
+def _basis(versions: list[int], titles: list[str]) -> str:
+    """What a profile was learned from: the sampled versions, the listing titles, the extractor."""
+    text = json.dumps([EXTRACTOR_VERSION, versions, titles], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _MAX_TITLES = 50

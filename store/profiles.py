@@ -32,17 +32,25 @@ def save_profile(db: Database, site: str, profile: dict[str, Any], pages: int, a
         )
 
 
-def sample_pages(db: Database, site: str, limit: int) -> Iterator[tuple[bytes, str, str | None]]:
-    """The current raw pages of `limit` of the site's articles, chosen by a hash of their key
+def sample_versions(db: Database, site: str, limit: int) -> list[int]:
+    """The current versions of `limit` of the site's articles, chosen by a hash of their key
     (a fixed sample: the same articles each time, whatever order they were stored in)."""
-    keys = [(r["id"], r["key"]) for r in db.query("SELECT id, key FROM articles WHERE site = ?", [site])]
-    chosen = sorted(keys, key=lambda row: hashlib.sha256(row[1].encode("utf-8")).hexdigest())[:limit]
-    for article_id, _ in chosen:
+    rows = [
+        (r["key"], r["current_version_id"])
+        for r in db.query("SELECT key, current_version_id FROM articles WHERE site = ?", [site])
+    ]
+    chosen = sorted(rows, key=lambda row: hashlib.sha256(row[0].encode("utf-8")).hexdigest())[:limit]
+    return [version_id for _, version_id in chosen if version_id is not None]
+
+
+def sample_pages(db: Database, version_ids: list[int]) -> Iterator[tuple[bytes, str, str | None]]:
+    """The raw pages of these versions (those that have one), with the URL and type they came with."""
+    for version_id in version_ids:
         rows = list(
             db.query(
-                "SELECT v.raw, v.fetched_url, v.content_type, a.url FROM articles a"
-                " JOIN versions v ON v.id = a.current_version_id WHERE a.id = ?",
-                [article_id],
+                "SELECT v.raw, v.fetched_url, v.content_type, a.url FROM versions v"
+                " JOIN articles a ON a.id = v.article_id WHERE v.id = ?",
+                [version_id],
             )
         )
         raw = raw_page(db, rows[0]) if rows else None

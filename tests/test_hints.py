@@ -181,3 +181,35 @@ def test_plain_text_pages_use_the_profile_too() -> None:
     hinted = extract(plain_page(2), url, "text/plain", hints=PageHints(profile=profile))
     assert alone.title == hinted.title == "Headline 2 of the plain page"
     assert len(alone.paragraphs) == 2 and len(hinted.paragraphs) == 1
+
+
+def test_a_stored_profile_is_learned_again_only_when_its_pages_or_titles_change(tmp_path: Path) -> None:
+    from datetime import date
+
+    from crawler.site_profile import rebuild_profile
+    from store import open_db, record
+    from store.profiles import load_profile
+    from store.record import Fetch
+
+    db = open_db(tmp_path / "s.db")
+
+    def store(n: int, box: str, at: str) -> None:
+        url = f"https://www.example.cn/news/{n}.html"
+        page = article_page(n, box=box).encode("utf-8")
+        fetch = Fetch(fetched_at=at, raw=page, content_type="text/html", key=f"example.cn/news/{n}.html")
+        record(db, "example", extract(page, url, "text/html", date(2026, 1, 1)), fetch)
+
+    for n in range(8):
+        store(n, BOX, "2026-01-01T00:00:00.000+00:00")
+    first = rebuild_profile(db, "example", ["News - Example Certification Centre"])
+    built = load_profile(db, "example")
+    assert built is not None and BOX.casefold() in first.repeated_lines
+    assert rebuild_profile(db, "example", []) == first  # nothing new: the stored profile, not learned again
+    assert load_profile(db, "example") == built
+    for n in range(8):  # every sampled page changed its box: learned again
+        store(n, "Write to us at help@example.cn about certificates", "2026-01-02T00:00:00.000+00:00")
+    second = rebuild_profile(db, "example", [])
+    assert BOX.casefold() not in second.repeated_lines
+    assert "write to us at help@example.cn about certificates" in second.repeated_lines
+    assert rebuild_profile(db, "example", ["Notices - Example Certification Centre"]) != second  # a new title
+    db.close()
