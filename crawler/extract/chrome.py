@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _CHROME_LINE = re.compile(
     "|".join(
@@ -43,6 +44,9 @@ BOX_HEADINGS = re.compile(
 )
 
 
+# Remembered: a page's candidate headlines are asked about several times, a site's menus and
+# footers on every page, and the pattern below tries each of its branches at every character.
+@lru_cache(maxsize=4096)
 def is_chrome_line(text: str) -> bool:
     """True when a line of page text is site chrome rather than article text."""
     text = text.strip()
@@ -63,6 +67,7 @@ def is_link_row(text: str) -> bool:
     return all(0 < len(item.split()) <= 4 and len(item) <= 30 for item in items)
 
 
+@lru_cache(maxsize=4096)
 def is_breadcrumb(text: str) -> bool:
     """True for 'Your Position:Home > News >' or '首页> 机构动态>中心要闻'."""
     text = text.strip()
