@@ -8,7 +8,9 @@ that reads a snapshot carried by its job and sends each observation to the write
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol, Self
 
@@ -18,11 +20,12 @@ from sqlite_utils import Database
 from crawler.extract import SiteProfile
 from crawler.items import ArticleItem, FileItem
 from crawler.lock import SiteLock
-from crawler.outcomes import PageOutcome
-from crawler.recording import store_article, store_file, store_outcome
+from crawler.outcomes import PageOutcome, StoreWriteError
+from crawler.recording import store_article, store_article_at, store_file, store_outcome
 from crawler.runstatus import Tally, run_status
 from crawler.siteview import SiteView, StoreView
 from crawler.upkeep import after_crawl
+from crawler.workers import ExtractionPool, reset_pool, shared_pool
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
 from store.record import now_iso
@@ -43,11 +46,11 @@ class Backend(Protocol):
         """The site as the store knows it (known articles, attachments, profile)."""
         ...
 
-    def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+    async def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
         """Record an article page read under `profile`; its outcome (SENT when the writer decides)."""
         ...
 
-    def file(self, item: FileItem) -> PageOutcome:
+    async def file(self, item: FileItem) -> PageOutcome:
         """Record a fetched attachment file; its outcome."""
         ...
 
@@ -63,17 +66,21 @@ class Backend(Protocol):
 class LocalBackend:
     """The store in this process: today's store verbs, under the site's lock file."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, workers: int | None = None):
         self.db_path = db_path
+        self.workers = workers  # extraction workers (None: one per core; 0: record in this process)
         self.db: Database | None = None
         self.lock: SiteLock | None = None
         self.site = ""
         self.run_id: int | None = None
+        # Articles being recorded by a worker, by key: an attachment is recorded after its article.
+        self._recording: dict[str, asyncio.Future[PageOutcome]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """The store named by the NEWSWATCH_DB setting."""
-        return cls(Path(crawler.settings.get("NEWSWATCH_DB")))
+        workers = crawler.settings.get("NEWSWATCH_EXTRACT_WORKERS")
+        return cls(Path(crawler.settings.get("NEWSWATCH_DB")), None if workers in (None, "") else int(workers))
 
     def open(self, site: str) -> bool:
         self.site = site
@@ -100,12 +107,32 @@ class LocalBackend:
         assert self.db is not None
         return StoreView(self.db, self.site)
 
-    def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+    async def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+        """Recorded by an extraction worker (in this process without workers)."""
         assert self.db is not None
-        return store_article(self.db, item, self.run_id, now_iso(), profile)
+        pool = shared_pool(self.workers)
+        if pool.in_process:
+            return store_article(self.db, item, self.run_id, now_iso(), profile)
+        recorded = asyncio.ensure_future(self._in_worker(pool, item, profile))
+        self._recording[item.key] = recorded
+        try:
+            return await recorded
+        finally:
+            if self._recording.get(item.key) is recorded:
+                del self._recording[item.key]
 
-    def file(self, item: FileItem) -> PageOutcome:
+    async def _in_worker(self, pool: ExtractionPool, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+        try:
+            return await pool.run(store_article_at, str(self.db_path), item, self.run_id, now_iso(), profile)
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): this page is not stored
+            reset_pool()
+            raise StoreWriteError(f"the worker recording the page died: {exc}") from exc
+
+    async def file(self, item: FileItem) -> PageOutcome:
         assert self.db is not None
+        recording = self._recording.get(item.article_key)
+        if recording is not None:  # its article is still being recorded (its outcome is the pipeline's)
+            await asyncio.wait([recording])
         return store_file(self.db, item, self.run_id, now_iso())
 
     def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:

@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Record each item in one transaction; a failed write fails that item only."""
+    """Record each item in one transaction (in an extraction worker: crawler/backends.py); a
+    failed write fails that item only."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -29,7 +30,7 @@ class StorePipeline:
         """Build the pipeline (the store belongs to the crawl's CrawlRun and its backend)."""
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         """Store an article or an attachment file; its outcome goes to the crawl run."""
         run = CrawlRun.of(self.crawler)
         if not run.opened:
@@ -38,9 +39,9 @@ class StorePipeline:
         try:
             if isinstance(item, ArticleItem):
                 evidence = getattr(self.crawler.spider, "evidence", None)
-                outcome = run.backend.article(item, evidence.profile if evidence is not None else None)
+                outcome = await run.backend.article(item, evidence.profile if evidence is not None else None)
             else:
-                outcome = run.backend.file(item)
+                outcome = await run.backend.file(item)
         except (sqlite3.Error, StoreWriteError) as exc:
             reason = f"store write failed: {exc}"
             file_of = item.article_key if isinstance(item, FileItem) else None

@@ -4,6 +4,7 @@ ran (in this process, or on a worker whose observations the writer applies)."""
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 
 from sqlite_utils import Database
@@ -11,9 +12,10 @@ from sqlite_utils import Database
 from crawler.extract import SiteProfile
 from crawler.files import file_key
 from crawler.items import ArticleItem, FileItem
-from crawler.outcomes import PageOutcome, Verb
+from crawler.outcomes import PageOutcome, StoreWriteError, Verb
 from crawler.rebase import rebase_under
-from store import Outcome, record
+from crawler.workers import write_turn
+from store import Outcome, open_db, record
 from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
 from store.checks import MissResult, record_check_failed, record_missing, record_not_modified
 from store.crawls import record_failure
@@ -50,6 +52,44 @@ def store_article(
         except sqlite3.Error as exc:  # the edit is stored; a digest computes a missing diff itself
             logger.warning("the diff of %s was not kept: %s", item.article.url, exc)
     return PageOutcome(_VERBS[result.outcome], item.article.url, item.key, title=item.article.title)
+
+
+# The store as each extraction worker opened it, by path, with the file's identity then: a
+# worker records many pages, and a store replaced at the same path must not get them.
+_WORKER_STORES: dict[str, tuple[Database, tuple[int, int]]] = {}
+
+
+def store_article_at(
+    db_path: str, item: ArticleItem, crawl_id: int | None, fetched_at: str, profile: SiteProfile | None
+) -> PageOutcome:
+    """store_article in an extraction worker process, on the worker's own connection to the store.
+
+    Recording a page is a third of a crawl's CPU; on the crawl's reactor thread it capped a
+    crawl at what one core can record, while extraction already ran on every core. SQLite's
+    write lock serialises the workers' transactions with each other and with the crawl's own.
+    """
+    db = _worker_store(db_path)
+    turn = write_turn()
+    if turn is None:
+        return store_article(db, item, crawl_id, fetched_at, profile)
+    with turn:
+        return store_article(db, item, crawl_id, fetched_at, profile)
+
+
+def _worker_store(db_path: str) -> Database:
+    try:
+        stat = os.stat(db_path)
+    except OSError as exc:  # never a new empty store in its place
+        raise StoreWriteError(f"the store {db_path} is gone: {exc}") from exc
+    identity = (stat.st_dev, stat.st_ino)
+    cached = _WORKER_STORES.get(db_path)
+    if cached is not None and cached[1] == identity:
+        return cached[0]
+    if cached is not None:
+        cached[0].close()
+    db = open_db(db_path)
+    _WORKER_STORES[db_path] = (db, identity)
+    return db
 
 
 def store_file(db: Database, item: FileItem, crawl_id: int | None, fetched_at: str) -> PageOutcome:

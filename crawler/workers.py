@@ -1,10 +1,11 @@
-"""Extraction off the reactor thread: a process pool sized to the cores, behind a bounded queue.
+"""Extraction (and recording) off the reactor thread: a process pool sized to the cores, behind a bounded queue.
 
 Parsing a page costs several times what fetching it does. Run on Twisted's reactor thread,
 it uses one core while the others idle, and a slow page stalls every download (their
 timeouts keep running). The pool runs the pure extraction core in worker processes; the
 reactor only awaits results. At most `max_pending` pages wait for a worker, so a fast site
-cannot pile up pages in memory faster than they are read.
+cannot pile up pages in memory faster than they are read. The workers also record the pages
+they read in the store (crawler.recording.store_article_at), each on its own connection.
 """
 
 from __future__ import annotations
@@ -34,8 +35,15 @@ class ExtractionPool:
             # its site lock among them, and hold the lock after the crawl is killed. The
             # server process starts clean, imports the core once, and forks the workers.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.extract"])
-            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            context.set_forkserver_preload(["crawler.extract", "crawler.recording"])
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_set_write_turn, initargs=(context.Lock(),)
+            )
+
+    @property
+    def in_process(self) -> bool:
+        """True when work runs in this process (workers=0)."""
+        return self._executor is None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) in a worker process, awaited without blocking the reactor."""
@@ -52,6 +60,23 @@ class ExtractionPool:
 
 
 _POOL: ExtractionPool | None = None
+# In a worker: the lock its pool's workers take turns to write the store with (see write_turn).
+_WRITE_TURN: Any = None
+
+
+def _set_write_turn(lock: Any) -> None:
+    global _WRITE_TURN
+    _WRITE_TURN = lock
+
+
+def write_turn() -> Any:
+    """A lock the pool's workers hold while they write the store, or None outside a worker.
+
+    SQLite's own wait for its write lock sleeps 1, 2, 5, 10 … ms between tries, so two workers
+    recording at once lose milliseconds per page to sleeping; taking turns on a lock wakes
+    the next one the moment the store is free.
+    """
+    return _WRITE_TURN
 
 
 def shared_pool(workers: int | None = None, max_pending: int = 64) -> ExtractionPool:

@@ -90,7 +90,7 @@ class RemoteBackend:
         assert self.snapshot is not None
         return self.snapshot
 
-    def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+    async def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
         """Send the page (and first the profile it was read with, when that is new to the writer)."""
         if profile is not None and profile is not self.sent_profile:
             self._send("profile", {"profile": profile_data(profile)})
@@ -98,7 +98,7 @@ class RemoteBackend:
         self._send("article", article_data(item), item.raw)
         return PageOutcome(Verb.SENT, item.article.url, item.key, title=item.article.title)
 
-    def file(self, item: FileItem) -> PageOutcome:
+    async def file(self, item: FileItem) -> PageOutcome:
         """Send a fetched attachment file (its bytes only when the registry keeps them)."""
         self._send("file", file_data(item), item.data)
         return PageOutcome(Verb.SENT, item.url, file_key(item.article_key, item.url), file_of=item.article_key)

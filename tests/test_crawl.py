@@ -181,3 +181,30 @@ def test_a_store_that_cannot_be_written_fails_pages_not_the_store(cli: Cli, db_p
     db.execute("DROP TRIGGER full")
     db.close()
     assert "6 new" in _summary(cli("crawl", "cqc-en"))  # once there is room, everything is stored
+
+
+def test_pages_recorded_by_the_workers_are_the_ones_recorded_in_the_crawl_process(
+    registry: Path, tmp_path: Path
+) -> None:
+    # The extraction workers record the pages they read; with no workers the crawl process
+    # does. Both must store the same articles, versions and events.
+    def crawl(db_path: Path, *settings: str) -> list[tuple[object, ...]]:
+        for site in ("cqc-en", "cqc-zh", "cspress"):
+            result = _scrapy(registry, db_path, "crawl", site, "-s", "LOG_LEVEL=WARNING", *settings)
+            assert result.returncode == 0, result.stderr
+        db = open_db(db_path)
+        rows = list(
+            db.execute(
+                "SELECT a.key, a.link_texts, a.etag, a.last_status, v.fingerprint, v.title, v.published, v.body,"
+                " v.attachments, v.extractor, v.hints, e.kind FROM articles a"
+                " JOIN versions v ON v.id = a.current_version_id JOIN events e ON e.version_id = v.id ORDER BY a.key"
+            ).fetchall()
+        )
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        db.close()
+        return rows
+
+    in_workers = crawl(tmp_path / "workers.db")
+    in_process = crawl(tmp_path / "in-process.db", "-s", "NEWSWATCH_EXTRACT_WORKERS=0")
+    assert len(in_workers) == LIVE_ARTICLES and all(row[-1] == "new" for row in in_workers)
+    assert in_workers == in_process
