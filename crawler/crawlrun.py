@@ -25,6 +25,7 @@ from crawler.recheck import RecheckPolicy
 from crawler.runstatus import Tally
 from crawler.siteview import SiteView
 from store.crawls import CrawlCounts
+from store.listings import Listing
 
 logger = logging.getLogger(__name__)
 DEFAULT_BACKEND = "crawler.backends.LocalBackend"
@@ -76,6 +77,15 @@ class CrawlRun:
     def view(self) -> SiteView | None:
         """The site as the store knows it; None before the run opened (or when it was busy)."""
         return self.backend.view() if self.opened else None
+
+    def listing_read(self, listing: Listing) -> None:
+        """Remember a listing page read whole; a failure only costs the next crawl a whole read."""
+        if not self.opened:
+            return
+        try:
+            self.backend.listing(listing)
+        except Exception as exc:  # sqlite3.Error and friends: the crawl goes on
+            logger.warning("[%s] cannot remember the listing page %s: %s", self.site, listing.url, exc)
 
     # ---- opening and closing
     def spider_opened(self, spider: Spider) -> None:

@@ -15,6 +15,7 @@ from crawler.extract import SiteProfile
 from crawler.integrity import is_unclosed
 from crawler.site_profile import profile_data, profile_from_data, stored_profile
 from store.attachments import known_attachments
+from store.listings import Listing, remembered_listings
 from store.queries import current_page, known_articles, known_keys
 from store.snapshot import current_pages, site_attachments, site_keys
 
@@ -42,6 +43,10 @@ class SiteView(Protocol):
         """Whether the stored current page of that article closes its document; None without one."""
         ...
 
+    def listings(self) -> dict[str, Listing]:
+        """The site's listing pages as last read whole, by URL (validators and links)."""
+        ...
+
 
 class StoreView:
     """The site as the store says, read when asked (the crawl runs next to the store)."""
@@ -65,6 +70,9 @@ class StoreView:
     def stored_page_whole(self, key: str) -> bool | None:
         page = current_page(self.db, key)
         return None if page is None else not is_unclosed(page)
+
+    def listings(self) -> dict[str, Listing]:
+        return remembered_listings(self.db, self.site)
 
 
 @dataclass
@@ -109,6 +117,9 @@ class SiteSnapshot:
 
     def stored_page_whole(self, key: str) -> bool | None:
         return self.whole.get(self.keys.get(key, key))
+
+    def listings(self) -> dict[str, Listing]:
+        return {}  # a distributed crawl reads every listing page whole (the writer keeps none)
 
     def to_json(self) -> str:
         """The snapshot as JSON text."""

@@ -26,6 +26,7 @@ from crawler.outcomes import PageOutcome, StoreWriteError, Verb
 from crawler.runstatus import Tally
 from crawler.site_profile import profile_data
 from crawler.siteview import SiteSnapshot, SiteView
+from store.listings import Listing
 from store.record import now_iso
 
 from .connection import UNREACHABLE, connect, crawling_key, shown
@@ -102,6 +103,9 @@ class RemoteBackend:
         """Send a fetched attachment file (its bytes only when the registry keeps them)."""
         self._send("file", file_data(item), item.data)
         return PageOutcome(Verb.SENT, item.url, file_key(item.article_key, item.url), file_of=item.article_key)
+
+    def listing(self, listing: Listing) -> None:
+        """Nothing: the writer keeps no listing pages (a distributed crawl reads each one whole)."""
 
     def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:
         """Send a 304, miss, failure or skip (the writer says whether an article went gone)."""

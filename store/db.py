@@ -491,3 +491,23 @@ def m012_packed_bodies(db: Database) -> None:
         CREATE INDEX versions_plain_bodies ON versions(article_id) WHERE body_z IS NULL;
         """
     )
+
+
+@MIGRATIONS()
+def m013_listings(db: Database) -> None:
+    """What each listing page linked to when last read whole, with its validators, so the next
+    crawl can ask for it conditionally and follow the same links on a 304 (store/listings.py)."""
+    db.executescript(
+        """
+        CREATE TABLE listings (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            title TEXT,
+            links TEXT NOT NULL,
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (site, url)
+        );
+        """
+    )

@@ -208,3 +208,30 @@ def test_pages_recorded_by_the_workers_are_the_ones_recorded_in_the_crawl_proces
     in_process = crawl(tmp_path / "in-process.db", "-s", "NEWSWATCH_EXTRACT_WORKERS=0")
     assert len(in_workers) == LIVE_ARTICLES and all(row[-1] == "new" for row in in_workers)
     assert in_workers == in_process
+
+
+def test_unchanged_listing_pages_answer_304_and_their_links_are_still_followed(
+    cli: Cli, sites: SampleSites, db_path: Path
+) -> None:
+    from newswatch.samples import render
+
+    # The oldest cqc-en article is linked only from the second listing page; it fails the
+    # first crawl, so it is neither stored nor known when that page next answers 304.
+    oldest = sites.live("cqc-en")[-1]["path"]
+    page_two = render.listing_path("cqc-en", 1)
+    sites.override(oldest, 500, b"Internal Server Error", "text/plain")
+    first = cli("crawl")
+    assert f"{LIVE_ARTICLES - 1} new" in _summary(first)
+    sites.clear_override(oldest)
+    del sites.requests[:]
+    second = cli("crawl")
+    assert "1 new, 0 edited" in _summary(second)
+    asked = [headers for _, path, headers in sites.requests if path == page_two]
+    assert len(asked) == 1 and "if-none-match" in {k.lower() for k in asked[0]}  # answered 304: unchanged
+    start = [headers for _, path, headers in sites.requests if path == render.listing_path("cqc-en", 0)]
+    assert len(start) == 1 and "if-none-match" not in {k.lower() for k in start[0]}  # a start page is read whole
+    assert table_count(db_path, "articles") == LIVE_ARTICLES
+    db = open_db(db_path)
+    stored = next(db.query("SELECT link_texts FROM articles WHERE url LIKE ?", [f"%{oldest}"]))
+    assert json.loads(stored["link_texts"])  # the remembered link's text reached the article
+    assert db.execute("SELECT count(*) FROM listings").fetchone()[0] >= 3  # every paginated site's pages

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -30,6 +30,7 @@ from crawler.recheck import RecheckPolicy
 from crawler.siteview import SiteView
 from crawler.spiders.reasons import failure_reason, header
 from crawler.workers import reset_pool, shared_pool
+from store.listings import Listing
 
 _MiB = 1024 * 1024
 
@@ -96,6 +97,7 @@ class SiteSpider(scrapy.Spider):
         self.requested: set[str] = set()  # article and file keys requested in this crawl
         self.listings = 0  # listing pages requested and not answered yet
         self.listing_urls: set[str] = set()  # each listing page is requested once
+        self.remembered: dict[str, Listing] = {}  # listing pages as last read whole, by URL
         self.evidence = SiteEvidence(None)
 
     @property
@@ -111,13 +113,15 @@ class SiteSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         """Re-check the known articles that are due, then start from the listing pages."""
         self.evidence = SiteEvidence.from_view(self.run.view())  # the run re-learns it when it closes
+        view = self.run.view()
+        self.remembered = view.listings() if view is not None else {}
         for request in self._rechecks():
             yield request
         for url in self.site.start_urls:
             if self.site.is_article(url):
                 yield self._article_request(clean_url(url, self.tracking), recheck=False, dont_filter=True)
-            else:
-                yield self._listing_request(url, dont_filter=True)
+            else:  # always read whole: a new article shows first on a start page, whatever its validators say
+                yield self._listing_request(url, dont_filter=True, conditional=False)
 
     def _rechecks(self) -> list[scrapy.Request]:
         """Conditional requests for the known articles the re-check policy says are due."""
@@ -152,28 +156,50 @@ class SiteSpider(scrapy.Spider):
             url, callback=self.parse_article, errback=self.on_error, meta=meta, dont_filter=dont_filter
         )
 
-    def _listing_request(self, url: str, dont_filter: bool = False) -> scrapy.Request:
-        self.listing_urls.add(clean_url(url, self.tracking))
+    def _listing_request(self, url: str, dont_filter: bool = False, conditional: bool = True) -> scrapy.Request:
+        clean = clean_url(url, self.tracking)
+        self.listing_urls.add(clean)
         self.listings += 1
-        meta = {"listing": True}
-        return scrapy.Request(
+        meta = {"listing": clean}
+        request = scrapy.Request(
             url, callback=self.parse_listing, errback=self.on_error, meta=meta, dont_filter=dont_filter
         )
+        remembered = self.remembered.get(clean)
+        if conditional and remembered is not None:
+            headers = {"If-None-Match": remembered.etag, "If-Modified-Since": remembered.last_modified}
+            request.headers.update({k: v for k, v in headers.items() if v})
+        return request
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
-        """Queue the article and listing pages a listing links to (each article once, by its key)."""
+        """Queue the article and listing pages a listing links to (each article once, by its key);
+        on a 304, the links it held when last read whole."""
         self.listings -= 1
-        if response.status >= 400 or not isinstance(response, TextResponse):
+        remembered = self.remembered.get(response.meta.get("listing") or "")
+        if response.status == 304 and remembered is not None:
+            self.evidence.add_listing_title(remembered.title)
+            yield from self._follow(remembered.links)
+            return
+        if response.status >= 300 or not isinstance(response, TextResponse):
             self._fail(response.url, None, response.status, f"listing page answered HTTP {response.status}")
             return
-        self.evidence.add_listing_title(page_title(response.body, response.url, header(response, "Content-Type")))
+        title = page_title(response.body, response.url, header(response, "Content-Type"))
+        self.evidence.add_listing_title(title)
+        links = []
         for link in self._links.extract_links(response):
             url = clean_url(link.url, self.tracking)
-            if not self.site.owns(url):
-                continue
+            if self.site.owns(url) and (self.site.is_article(url) or self.site.is_listing(url)):
+                links.append((url, link.text))
+        clean = response.meta.get("listing")
+        if clean and clean_url(response.url, self.tracking) == clean:  # not behind a redirect: it is that page
+            etag, modified = header(response, "ETag"), header(response, "Last-Modified")
+            self.run.listing_read(Listing(clean, etag, modified, title, tuple(links)))
+        yield from self._follow(links)
+
+    def _follow(self, links: Iterable[tuple[str, str]]) -> Iterator[scrapy.Request]:
+        for url, text in links:
             if self.site.is_article(url):
                 key = url_key(url, self.tracking)
-                self.evidence.add_link(key, link.text)
+                self.evidence.add_link(key, text)
                 if key not in self.known and key not in self.requested:  # known ones have their schedule
                     yield self._article_request(url, recheck=False, key=key)
             elif self.site.is_listing(url) and url not in self.listing_urls:

@@ -1,0 +1,55 @@
+"""Listing pages remembered between crawls: their validators and the links they held.
+
+A listing page that answers 304 to its validators holds what it held when last read whole,
+so the crawl follows the links remembered for it instead of reading it again. Only links
+the crawl acts on are kept (the site's articles and listing pages, with their link text).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from .db import write
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing page as last read whole: validators, <title> and its links (URL, text) in page order."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    title: str | None
+    links: tuple[tuple[str, str], ...]
+
+    @property
+    def conditional(self) -> bool:
+        """True when the page gave validators to ask with."""
+        return bool(self.etag or self.last_modified)
+
+
+def remembered_listings(db: Database, site: str) -> dict[str, Listing]:
+    """The site's listing pages by URL (the clean form the crawl requests)."""
+    rows = db.query("SELECT url, etag, last_modified, title, links FROM listings WHERE site = ?", [site])
+    return {row["url"]: _listing(row) for row in rows}
+
+
+def remember_listing(db: Database, site: str, listing: Listing, at: str) -> None:
+    """Keep a listing page as read whole now (replacing what was kept of it)."""
+    links = json.dumps([list(link) for link in listing.links], ensure_ascii=False)
+    with write(db):
+        db.execute(
+            "INSERT INTO listings (site, url, etag, last_modified, title, links, read_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(site, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
+            " title = excluded.title, links = excluded.links, read_at = excluded.read_at",
+            [site, listing.url, listing.etag, listing.last_modified, listing.title, links, at],
+        )
+
+
+def _listing(row: dict[str, Any]) -> Listing:
+    links = tuple((str(url), str(text)) for url, text in json.loads(row["links"]))
+    return Listing(row["url"], row["etag"], row["last_modified"], row["title"], links)
