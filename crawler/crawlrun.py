@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
-from typing import Any, Self
+from typing import Self
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -20,7 +20,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.misc import load_object
 
 from crawler.backends import Backend
-from crawler.outcomes import PageOutcome, Verb, page_settled
+from crawler.outcomes import PageOutcome, Verb
 from crawler.recheck import RecheckPolicy
 from crawler.runstatus import Tally
 from crawler.siteview import SiteView
@@ -58,7 +58,6 @@ class CrawlRun:
         crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(run.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(run.request_dropped, signal=signals.request_dropped)
-        crawler.signals.connect(run.settle, signal=page_settled)
         return run
 
     @classmethod
@@ -240,6 +239,13 @@ def _line(outcome: PageOutcome) -> str:
     return f"{verb:<9} {outcome.url}  {outcome.title or ''}".rstrip()
 
 
-def settle(crawler: Crawler, outcome: PageOutcome, **extra: Any) -> None:
-    """Report a page's outcome to the crawl's CrawlRun (through the page_settled signal)."""
-    crawler.signals.send_catch_log(signal=page_settled, outcome=outcome, **extra)
+def settle(crawler: Crawler, outcome: PageOutcome) -> None:
+    """Report a page's outcome to the crawl's CrawlRun.
+
+    A direct call: through a Scrapy signal it cost a re-crawl a tenth of its time. As with a
+    signal, a failure to count the outcome is logged and never breaks the spider's callback.
+    """
+    try:
+        CrawlRun.of(crawler).settle(outcome)
+    except Exception:
+        logger.exception("the outcome of %s was not counted", outcome.url)

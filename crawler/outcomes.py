@@ -22,9 +22,6 @@ class Verb(StrEnum):
 # The verbs that mean the site answered: a crawl whose pages all failed answered nothing.
 ANSWERED = frozenset({Verb.NEW, Verb.EDITED, Verb.UNCHANGED, Verb.NOT_MODIFIED, Verb.MISSING})
 
-# Sent by the spider and the pipeline when a page's request is settled (kwarg `outcome`).
-page_settled = object()
-
 
 @dataclass(frozen=True)
 class PageOutcome:

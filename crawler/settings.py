@@ -1,5 +1,7 @@
 """Scrapy settings for newswatch. Sites come from the registry, not from spider modules."""
 
+from scrapy.settings import default_settings
+
 from crawler.config import default_config_path, default_db_path
 
 BOT_NAME = "newswatch"
@@ -37,6 +39,9 @@ LOG_LEVEL = "INFO"
 # Every crawl run (lock, run row, outcomes) is owned by one extension; robots.txt is read
 # before any page of a host, re-checks included.
 EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0}
+# Scrapy 2.19's remote control is off unless enabled, but every crawl imports its module (and
+# aiohttp with it, a tenth of a second) to read the extension list: it is left out of the base.
+EXTENSIONS_BASE = {k: v for k, v in default_settings.EXTENSIONS_BASE.items() if not k.endswith(".RemoteControl")}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.StrictRobotsTxtMiddleware": 100,

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from crawler.extract import SiteProfile
 from crawler.integrity import is_unclosed
 from crawler.site_profile import profile_data, profile_from_data, stored_profile
-from store.attachments import known_attachments
+from store.attachments import articles_with_attachments, known_attachments
 from store.listings import Listing, remembered_listings
 from store.queries import current_page, known_articles, known_keys
 from store.snapshot import current_pages, site_attachments, site_keys
@@ -33,6 +33,10 @@ class SiteView(Protocol):
 
     def attachments(self, key: str) -> list[dict[str, Any]]:
         """The known attachments of the article a URL key identifies (with validators)."""
+        ...
+
+    def with_attachments(self) -> set[str]:
+        """The keys of the site's articles that have attachments (the rest need no lookup)."""
         ...
 
     def profile(self) -> tuple[SiteProfile | None, tuple[str, ...]]:
@@ -63,6 +67,9 @@ class StoreView:
 
     def attachments(self, key: str) -> list[dict[str, Any]]:
         return known_attachments(self.db, key)
+
+    def with_attachments(self) -> set[str]:
+        return articles_with_attachments(self.db, self.site)
 
     def profile(self) -> tuple[SiteProfile | None, tuple[str, ...]]:
         return stored_profile(self.db, self.site)
@@ -109,6 +116,9 @@ class SiteSnapshot:
 
     def attachments(self, key: str) -> list[dict[str, Any]]:
         return [dict(row) for row in self.files.get(self.keys.get(key, key), [])]
+
+    def with_attachments(self) -> set[str]:
+        return set(self.files)
 
     def profile(self) -> tuple[SiteProfile | None, tuple[str, ...]]:
         if self.profile_data is None:

@@ -43,6 +43,14 @@ class FileFetch:
     data: bytes | None = None  # kept only when the registry asks for it ([crawl] keep_attachments)
 
 
+def articles_with_attachments(db: Database, site: str) -> set[str]:
+    """The keys of the site's articles that have at least one attachment."""
+    rows = db.execute(
+        "SELECT DISTINCT a.key FROM attachments t JOIN articles a ON a.id = t.article_id WHERE a.site = ?", [site]
+    )
+    return {row[0] for row in rows}
+
+
 def known_attachments(db: Database, article_key: str) -> list[dict[str, Any]]:
     """An article's attachments with their validators and current file's digest and size."""
     article = find_article(db, [article_key])

@@ -98,6 +98,7 @@ class SiteSpider(scrapy.Spider):
         self.listings = 0  # listing pages requested and not answered yet
         self.listing_urls: set[str] = set()  # each listing page is requested once
         self.remembered: dict[str, Listing] = {}  # listing pages as last read whole, by URL
+        self.with_files: set[str] = set()  # keys of known articles with attachments, when the crawl began
         self.evidence = SiteEvidence(None)
 
     @property
@@ -130,6 +131,7 @@ class SiteSpider(scrapy.Spider):
             self.logger.warning("no open store: known articles are not re-checked")
             return []
         self.known = view.known_keys()
+        self.with_files = view.with_attachments()
         now = datetime.now(UTC)
         requests = []
         for row in view.known_articles():
@@ -300,6 +302,8 @@ class SiteSpider(scrapy.Spider):
         return self._new_file_requests(item.key, files)
 
     def _known_files(self, key: str) -> list[scrapy.Request]:
+        if key not in self.with_files:  # (no query for the many articles without any)
+            return []
         return self._new_file_requests(key, self._stored_files(key))
 
     def _stored_files(self, key: str) -> list[dict[str, Any]]:
