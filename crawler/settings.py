@@ -39,9 +39,13 @@ LOG_LEVEL = "INFO"
 # Every crawl run (lock, run row, outcomes) is owned by one extension; robots.txt is read
 # before any page of a host, re-checks included.
 EXTENSIONS = {"crawler.crawlrun.CrawlRun": 0}
-# Scrapy 2.19's remote control is off unless enabled, but every crawl imports its module (and
-# aiohttp with it, a tenth of a second) to read the extension list: it is left out of the base.
+# Scrapy imports every component of its lists to read them, even one that is switched off: the
+# remote control (off unless enabled; aiohttp with it) and the cookies middleware (cookies are
+# off above; tldextract and requests with it) cost every crawl a fifth of a second to start.
 EXTENSIONS_BASE = {k: v for k, v in default_settings.EXTENSIONS_BASE.items() if not k.endswith(".RemoteControl")}
+DOWNLOADER_MIDDLEWARES_BASE = {
+    k: v for k, v in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items() if not k.endswith(".CookiesMiddleware")
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.StrictRobotsTxtMiddleware": 100,
