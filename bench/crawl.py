@@ -41,6 +41,7 @@ class Run:
     others_cpu_s: float | None  # CPU that other processes of the machine used meanwhile (noise)
     peak_rss_mb: float  # the crawl process's own peak (wait4)
     tree_rss_mb: float  # the peak of the crawl's whole process tree at once, sampled
+    tree_pss_mb: float  # the same with each shared page split among its sharers (what the tree uses)
     returncode: int
     requests: Requests
     store: dict[str, int] = field(default_factory=dict)  # table counts after the run
@@ -63,6 +64,7 @@ class Run:
             "cpu_ms_per_page": 1000 * self.cpu_s / self.requests.total if self.requests.total else 0.0,
             "peak_rss_mb": self.peak_rss_mb,
             "tree_rss_mb": self.tree_rss_mb,
+            "tree_pss_mb": self.tree_pss_mb,
             "pages_per_s": self.pages_per_s,
             "span_s": self.requests.span,
             "span_pages_per_s": self.requests.total / self.requests.span if self.requests.span else 0.0,
@@ -106,6 +108,7 @@ def run_child(command: list[str], server: Server, log: Path, timeout: float) -> 
         others_cpu_s=max(0.0, others) if others is not None else None,
         peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
         tree_rss_mb=max(pool.peak_rss_mb, usage.ru_maxrss / 1024),
+        tree_pss_mb=pool.peak_pss_mb,
         returncode=process.returncode,
         requests=requests,
     )
@@ -122,12 +125,17 @@ class TreeSampler(threading.Thread):
     """
 
     INTERVAL = 0.05
+    PSS_EVERY = 10  # samples
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
         self.root = root
         self.seen: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds
         self.peak_rss_mb = 0.0  # of the whole tree at once: the crawl, the forkserver, the workers
+        # RSS counts a page shared by the forkserver and its workers (the modules it preloaded) in
+        # each of them; PSS splits it among them. Read less often: the kernel walks the page tables.
+        self.peak_pss_mb = 0.0
+        self._samples = 0
         self._done = threading.Event()
         self._tick = os.sysconf("SC_CLK_TCK")
         self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -168,6 +176,20 @@ class TreeSampler(threading.Thread):
             tree |= deeper
             deeper = {pid for pid, (parent, _, _) in stats.items() if parent in deeper}
         self.peak_rss_mb = max(self.peak_rss_mb, sum(rss[pid] for pid in tree))
+        self._samples += 1
+        if self._samples % self.PSS_EVERY == 1:
+            self.peak_pss_mb = max(self.peak_pss_mb, sum(_pss_mb(pid) for pid in tree))
+
+
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size in MB (0 when it is gone or the kernel does not say)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def busy_cpu_seconds() -> float | None:

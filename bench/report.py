@@ -99,6 +99,8 @@ def crawl_table(size: dict[str, Any]) -> None:
     if first.get("tree_rss_mb") is not None:
         target = _check(first["tree_rss_mb"] < PEAK_RSS_TARGET_MB, f"< {PEAK_RSS_TARGET_MB} MB") if n >= 5000 else ""
         _pair("peak RSS MB, with extraction workers", first, bare, "tree_rss_mb", "{:.0f}", target)
+    if first.get("tree_pss_mb"):
+        _pair("  peak PSS MB (shared pages split)", first, bare, "tree_pss_mb", "{:.0f}")
     _pair("requests", first, bare, "requests", "{:.0f}", _statuses(first))
     stored = first["store"].get("articles", 0)
     row(

@@ -9,14 +9,9 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from common.urls import url_key
 from crawler.items import FileItem
+from crawler.outcomes import file_key
 from crawler.spiders.reasons import header
-
-
-def file_key(article_key: str, url: str) -> str:
-    """The ledger key of one attachment's request (one outcome per article and file)."""
-    return f"file {article_key} {url_key(url)}"
 
 
 def file_requests(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from common.urls import url_key
+
 
 class Verb(StrEnum):
     """What one page's request came to (urlwatch style: one verb per observation)."""
@@ -39,3 +41,8 @@ class PageOutcome:
 
 class StoreWriteError(Exception):
     """The store could not record a page (disk full, locked past the busy timeout)."""
+
+
+def file_key(article_key: str, url: str) -> str:
+    """The ledger key of one attachment's request (one outcome per article and file)."""
+    return f"file {article_key} {url_key(url)}"

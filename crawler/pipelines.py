@@ -11,9 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.crawlrun import CrawlRun, settle
-from crawler.files import file_key
 from crawler.items import ArticleItem, FileItem
-from crawler.outcomes import PageOutcome, StoreWriteError, Verb
+from crawler.outcomes import PageOutcome, StoreWriteError, Verb, file_key
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,8 @@ import sqlite3
 from sqlite_utils import Database
 
 from crawler.extract import SiteProfile
-from crawler.files import file_key
 from crawler.items import ArticleItem, FileItem
-from crawler.outcomes import PageOutcome, StoreWriteError, Verb
+from crawler.outcomes import PageOutcome, StoreWriteError, Verb, file_key
 from crawler.rebase import rebase_under
 from crawler.workers import write_turn
 from store import Outcome, open_db, record

@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from crawler.files import file_key
-from crawler.outcomes import PageOutcome, Verb
+from crawler.outcomes import PageOutcome, Verb, file_key
 from crawler.recording import store_article, store_file, store_outcome
 from crawler.runstatus import Tally, run_status
 from crawler.site_profile import profile_from_data

@@ -20,9 +20,8 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from crawler.extract import SiteProfile
-from crawler.files import file_key
 from crawler.items import ArticleItem, FileItem
-from crawler.outcomes import PageOutcome, StoreWriteError, Verb
+from crawler.outcomes import PageOutcome, StoreWriteError, Verb, file_key
 from crawler.runstatus import Tally
 from crawler.site_profile import profile_data
 from crawler.siteview import SiteSnapshot, SiteView
