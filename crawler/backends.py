@@ -28,7 +28,7 @@ from crawler.upkeep import after_crawl
 from crawler.workers import ExtractionPool, reset_pool, shared_pool
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
-from store.listings import Listing, remember_listing
+from store.listings import Listing, remember_listings
 from store.record import now_iso
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,8 @@ class Backend(Protocol):
         """Record a 304, miss, failure or skip; a line to show when it made the article gone."""
         ...
 
-    def listing(self, listing: Listing) -> None:
-        """Remember a listing page read whole (its validators and links) for the next crawl."""
+    def listings(self, listings: list[Listing]) -> None:
+        """Remember listing pages read whole (their validators and links) for the next crawl."""
         ...
 
     def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
@@ -145,9 +145,9 @@ class LocalBackend:
         miss = store_outcome(self.db, self.site, outcome, self.run_id, now_iso(), gone_after)
         return f"gone      {outcome.url} ({miss.misses} misses in a row)" if miss and miss.gone else None
 
-    def listing(self, listing: Listing) -> None:
+    def listings(self, listings: list[Listing]) -> None:
         assert self.db is not None
-        remember_listing(self.db, self.site, listing, now_iso())
+        remember_listings(self.db, self.site, listings, now_iso())
 
     def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
         assert self.db is not None and self.run_id is not None

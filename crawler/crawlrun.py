@@ -49,6 +49,7 @@ class CrawlRun:
         # -> (that request's key, the redirect chain); it is answered by that request's outcome.
         self.redirected: dict[str, tuple[str, str]] = {}
         self.gone_after = RecheckPolicy().gone_after
+        self.listings_read: list[Listing] = []  # listing pages read whole in this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -78,13 +79,15 @@ class CrawlRun:
         return self.backend.view() if self.opened else None
 
     def listing_read(self, listing: Listing) -> None:
-        """Remember a listing page read whole; a failure only costs the next crawl a whole read."""
-        if not self.opened:
-            return
+        """A listing page read whole, remembered when the run closes (in one write, so the
+        crawl never waits on the workers' writes for it; a killed crawl remembers none)."""
+        self.listings_read.append(listing)
+
+    def _remember_listings(self) -> None:
         try:
-            self.backend.listing(listing)
-        except Exception as exc:  # sqlite3.Error and friends: the crawl goes on
-            logger.warning("[%s] cannot remember the listing page %s: %s", self.site, listing.url, exc)
+            self.backend.listings(self.listings_read)
+        except Exception as exc:  # sqlite3.Error and friends: the next crawl reads them whole
+            logger.warning("[%s] cannot remember the listing pages: %s", self.site, exc)
 
     # ---- opening and closing
     def spider_opened(self, spider: Spider) -> None:
@@ -118,6 +121,7 @@ class CrawlRun:
                 self.settle(_unanswered(key, url, reason))
             evidence = getattr(spider, "evidence", None)
             titles = set(evidence.listing_titles) if evidence is not None else set()
+            self._remember_listings()
             self.opened = False
             status, _ = self.backend.close(reason, self.tally, titles)
             self.crawler.stats.set_value("newswatch/status", status)

@@ -103,7 +103,7 @@ class RemoteBackend:
         self._send("file", file_data(item), item.data)
         return PageOutcome(Verb.SENT, item.url, file_key(item.article_key, item.url), file_of=item.article_key)
 
-    def listing(self, listing: Listing) -> None:
+    def listings(self, listings: list[Listing]) -> None:
         """Nothing: the writer keeps no listing pages (a distributed crawl reads each one whole)."""
 
     def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:

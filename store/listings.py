@@ -1,8 +1,9 @@
 """Listing pages remembered between crawls: their validators and the links they held.
 
 A listing page that answers 304 to its validators holds what it held when last read whole,
-so the crawl follows the links remembered for it instead of reading it again. Only links
-the crawl acts on are kept (the site's articles and listing pages, with their link text).
+so the crawl follows the links remembered for it instead of reading it again: every link as
+Scrapy's extractor read it, with its text, so the registry as it is at the next crawl decides
+which of them are articles or listing pages to follow.
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ class Listing:
     title: str | None
     links: tuple[tuple[str, str], ...]
 
-    @property
-    def conditional(self) -> bool:
-        """True when the page gave validators to ask with."""
-        return bool(self.etag or self.last_modified)
-
 
 def remembered_listings(db: Database, site: str) -> dict[str, Listing]:
     """The site's listing pages by URL (the clean form the crawl requests)."""
@@ -38,15 +34,18 @@ def remembered_listings(db: Database, site: str) -> dict[str, Listing]:
     return {row["url"]: _listing(row) for row in rows}
 
 
-def remember_listing(db: Database, site: str, listing: Listing, at: str) -> None:
-    """Keep a listing page as read whole now (replacing what was kept of it)."""
-    links = json.dumps([list(link) for link in listing.links], ensure_ascii=False)
+def remember_listings(db: Database, site: str, listings: list[Listing], at: str) -> None:
+    """Keep listing pages as read whole now (replacing what was kept of each), in one transaction."""
+    rows = [
+        [site, x.url, x.etag, x.last_modified, x.title, json.dumps([list(k) for k in x.links], ensure_ascii=False), at]
+        for x in listings
+    ]
     with write(db):
-        db.execute(
+        db.conn.executemany(
             "INSERT INTO listings (site, url, etag, last_modified, title, links, read_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(site, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
             " title = excluded.title, links = excluded.links, read_at = excluded.read_at",
-            [site, listing.url, listing.etag, listing.last_modified, listing.title, links, at],
+            rows,
         )
 
 

@@ -186,11 +186,9 @@ class SiteSpider(scrapy.Spider):
             return
         title = page_title(response.body, response.url, header(response, "Content-Type"))
         self.evidence.add_listing_title(title)
-        links = []
-        for link in self._links.extract_links(response):
-            url = clean_url(link.url, self.tracking)
-            if self.site.owns(url) and (self.site.is_article(url) or self.site.is_listing(url)):
-                links.append((url, link.text))
+        # Every link as the extractor read it: a 304 later replays them through the registry
+        # as it is then (patterns, domains and tracking parameters may have changed meanwhile).
+        links = [(link.url, link.text) for link in self._links.extract_links(response)]
         clean = response.meta.get("listing")
         if clean and clean_url(response.url, self.tracking) == clean:  # not behind a redirect: it is that page
             etag, modified = header(response, "ETag"), header(response, "Last-Modified")
@@ -198,7 +196,10 @@ class SiteSpider(scrapy.Spider):
         yield from self._follow(links)
 
     def _follow(self, links: Iterable[tuple[str, str]]) -> Iterator[scrapy.Request]:
-        for url, text in links:
+        for link, text in links:
+            url = clean_url(link, self.tracking)
+            if not self.site.owns(url):
+                continue
             if self.site.is_article(url):
                 key = url_key(url, self.tracking)
                 self.evidence.add_link(key, text)
