@@ -235,3 +235,26 @@ def test_unchanged_listing_pages_answer_304_and_their_links_are_still_followed(
     stored = next(db.query("SELECT link_texts FROM articles WHERE url LIKE ?", [f"%{oldest}"]))
     assert json.loads(stored["link_texts"])  # the remembered link's text reached the article
     assert db.execute("SELECT count(*) FROM listings").fetchone()[0] >= 3  # every paginated site's pages
+
+
+def test_a_listing_page_that_answers_304_is_read_with_the_registry_as_it_is_now(
+    cli: Cli, sites: SampleSites, registry: Path, db_path: Path
+) -> None:
+    from newswatch.samples import render
+
+    # First crawled with a pattern that takes only 2023–2024 articles; the two 2020 ones are
+    # linked only from the second listing page, which is unchanged at the next crawl (304)
+    # (the 2021 one is on the first page, always read whole).
+    full = registry.read_text(encoding="utf-8")
+    narrow = full.replace(r"article_pattern = '/www/english/c/\d{4}-", r"article_pattern = '/www/english/c/202[34]-", 1)
+    assert narrow != full
+    registry.write_text(narrow, encoding="utf-8")
+    assert "3 new" in _summary(cli("crawl", "cqc-en"))
+    registry.write_text(full, encoding="utf-8")
+    del sites.requests[:]
+    result = cli("crawl", "cqc-en")
+    assert "3 new, 0 edited" in _summary(result)
+    assert "/2020-11-23/595351.shtml" in result.stderr and "/2020-12-30/596012.shtml" in result.stderr
+    page_two = [h for _, path, h in sites.requests if path == render.listing_path("cqc-en", 1)]
+    assert len(page_two) == 1 and "if-none-match" in {k.lower() for k in page_two[0]}
+    assert table_count(db_path, "articles") == 6
