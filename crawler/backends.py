@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, Self
 
@@ -21,11 +24,11 @@ from crawler.extract import SiteProfile
 from crawler.items import ArticleItem, FileItem
 from crawler.lock import SiteLock
 from crawler.outcomes import PageOutcome, StoreWriteError
-from crawler.recording import store_article, store_article_at, store_file, store_outcome
+from crawler.recording import file_identity, store_article, store_article_at, store_file, store_outcome
 from crawler.runstatus import Tally, run_status
 from crawler.siteview import SiteView, StoreView
 from crawler.upkeep import after_crawl
-from crawler.workers import ExtractionPool, reset_pool, shared_pool
+from crawler.workers import ExtractionPool, reset_pool, shared_pool, write_turn_of_the_workers
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
 from store.listings import Listing, remember_listings
@@ -68,6 +71,20 @@ class Backend(Protocol):
         ...
 
 
+@contextmanager
+def _recording_failures() -> Iterator[None]:
+    """Whatever keeps a page from being recorded fails that page (with why), never the crawl."""
+    try:
+        yield
+    except (sqlite3.Error, StoreWriteError):
+        raise
+    except BrokenProcessPool as exc:
+        raise StoreWriteError(f"the worker recording the page died: {exc}") from exc
+    except Exception as exc:
+        logger.debug("recording failed", exc_info=True)
+        raise StoreWriteError(f"recording failed: {type(exc).__name__}: {exc}") from exc
+
+
 class LocalBackend:
     """The store in this process: today's store verbs, under the site's lock file."""
 
@@ -80,6 +97,8 @@ class LocalBackend:
         self.run_id: int | None = None
         # Articles being recorded by a worker, by key: an attachment is recorded after its article.
         self._recording: dict[str, asyncio.Future[PageOutcome]] = {}
+        self.store_identity: tuple[int, int] | None = None
+        self.recorded_by_workers = 0  # articles a worker recorded (the crawl's stats say how many)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -95,6 +114,7 @@ class LocalBackend:
         self.lock = lock
         try:
             self.db = open_db(self.db_path)
+            self.store_identity = file_identity(self.db_path)  # the workers write to this file only
             # Holding the lock proves no other crawl of the site runs: a run still marked
             # 'running' was killed before it could close its row.
             close_running(self.db, site, "", "killed", "the crawl process ended without closing its run")
@@ -113,11 +133,13 @@ class LocalBackend:
         return StoreView(self.db, self.site)
 
     async def article(self, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
-        """Recorded by an extraction worker (in this process without workers)."""
+        """Recorded by an extraction worker (in this process without workers); any failure is
+        a StoreWriteError (or sqlite3.Error), so the page gets its `failed` outcome."""
         assert self.db is not None
         pool = shared_pool(self.workers)
         if pool.in_process:
-            return store_article(self.db, item, self.run_id, now_iso(), profile)
+            with _recording_failures():
+                return store_article(self.db, item, self.run_id, now_iso(), profile)
         recorded = asyncio.ensure_future(self._in_worker(pool, item, profile))
         self._recording[item.key] = recorded
         try:
@@ -127,33 +149,42 @@ class LocalBackend:
                 del self._recording[item.key]
 
     async def _in_worker(self, pool: ExtractionPool, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
+        args = (str(self.db_path), self.store_identity, item, self.run_id, now_iso(), profile)
         try:
-            return await pool.run(store_article_at, str(self.db_path), item, self.run_id, now_iso(), profile)
-        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): this page is not stored
-            reset_pool()
-            raise StoreWriteError(f"the worker recording the page died: {exc}") from exc
+            with _recording_failures():
+                outcome = await pool.run(store_article_at, *args)
+            self.recorded_by_workers += 1
+            return outcome
+        except StoreWriteError as exc:
+            if isinstance(exc.__cause__, BrokenProcessPool):  # a worker died (killed, out of memory)
+                reset_pool(pool)
+            raise
 
     async def file(self, item: FileItem) -> PageOutcome:
         assert self.db is not None
         recording = self._recording.get(item.article_key)
         if recording is not None:  # its article is still being recorded (its outcome is the pipeline's)
             await asyncio.wait([recording])
-        return store_file(self.db, item, self.run_id, now_iso())
+        with write_turn_of_the_workers():
+            return store_file(self.db, item, self.run_id, now_iso())
 
     def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:
         assert self.db is not None
-        miss = store_outcome(self.db, self.site, outcome, self.run_id, now_iso(), gone_after)
+        with write_turn_of_the_workers():
+            miss = store_outcome(self.db, self.site, outcome, self.run_id, now_iso(), gone_after)
         return f"gone      {outcome.url} ({miss.misses} misses in a row)" if miss and miss.gone else None
 
     def listings(self, listings: list[Listing]) -> None:
         assert self.db is not None
-        remember_listings(self.db, self.site, listings, now_iso())
+        with write_turn_of_the_workers():
+            remember_listings(self.db, self.site, listings, now_iso())
 
     def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
         assert self.db is not None and self.run_id is not None
         try:
             status, error = run_status(reason, tally)
-            finish_crawl(self.db, self.run_id, tally.counts, status, error)
+            with write_turn_of_the_workers():  # (another site's crawl in this process may be recording)
+                finish_crawl(self.db, self.run_id, tally.counts, status, error)
             after_crawl(self.db, self.site, sorted(listing_titles))  # after the row: it must not lose the run
             return status, error
         finally:

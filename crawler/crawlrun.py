@@ -122,6 +122,9 @@ class CrawlRun:
             evidence = getattr(spider, "evidence", None)
             titles = set(evidence.listing_titles) if evidence is not None else set()
             self._remember_listings()
+            recorded = getattr(self.backend, "recorded_by_workers", None)
+            if recorded is not None:
+                self.crawler.stats.set_value("newswatch/recorded_by_workers", recorded)
             self.opened = False
             status, _ = self.backend.close(reason, self.tally, titles)
             self.crawler.stats.set_value("newswatch/status", status)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -59,7 +60,12 @@ _WORKER_STORES: dict[str, tuple[Database, tuple[int, int]]] = {}
 
 
 def store_article_at(
-    db_path: str, item: ArticleItem, crawl_id: int | None, fetched_at: str, profile: SiteProfile | None
+    db_path: str,
+    identity: tuple[int, int] | None,
+    item: ArticleItem,
+    crawl_id: int | None,
+    fetched_at: str,
+    profile: SiteProfile | None,
 ) -> PageOutcome:
     """store_article in an extraction worker process, on the worker's own connection to the store.
 
@@ -67,7 +73,7 @@ def store_article_at(
     crawl at what one core can record, while extraction already ran on every core. SQLite's
     write lock serialises the workers' transactions with each other and with the crawl's own.
     """
-    db = _worker_store(db_path)
+    db = _worker_store(db_path, identity)
     turn = write_turn()
     if turn is None:
         return store_article(db, item, crawl_id, fetched_at, profile)
@@ -75,12 +81,19 @@ def store_article_at(
         return store_article(db, item, crawl_id, fetched_at, profile)
 
 
-def _worker_store(db_path: str) -> Database:
+def file_identity(path: str | Path) -> tuple[int, int]:
+    """The device and inode of a file: which file a path names now."""
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
+
+
+def _worker_store(db_path: str, expected: tuple[int, int] | None) -> Database:
     try:
-        stat = os.stat(db_path)
+        identity = file_identity(db_path)
     except OSError as exc:  # never a new empty store in its place
         raise StoreWriteError(f"the store {db_path} is gone: {exc}") from exc
-    identity = (stat.st_dev, stat.st_ino)
+    if expected is not None and identity != expected:  # the crawl's run row is in the other file
+        raise StoreWriteError(f"the store {db_path} was replaced while the crawl ran")
     cached = _WORKER_STORES.get(db_path)
     if cached is not None and cached[1] == identity:
         return cached[0]

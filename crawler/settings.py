@@ -15,8 +15,8 @@ NEWSWATCH_PROGRESS = False
 USER_AGENT = "newswatch/0.1 (news change monitor; +https://github.com/newswatch)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
-# Scrapy 2.19 starts this many asyncio tasks per response to process its output; our
-# pipeline writes synchronously, so more buys nothing and cost a third of the calls.
+# Scrapy 2.19 starts this many asyncio tasks per response to process its output; a response
+# yields one article at most (the workers record it), so more buys nothing and cost a third of the calls.
 CONCURRENT_ITEMS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30

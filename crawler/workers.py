@@ -15,8 +15,11 @@ import atexit
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -30,33 +33,50 @@ class ExtractionPool:
         self.workers = workers
         self._slots = asyncio.Semaphore(max_pending)
         self._executor: ProcessPoolExecutor | None = None
+        # The store's write turn: the workers hold it while they record a page, the crawl
+        # process while it writes (see write_turn). None without workers.
+        self.write_lock: Any = None
         if workers > 0:
             # forkserver, not fork: a forked worker would inherit the crawl's open files,
             # its site lock among them, and hold the lock after the crawl is killed. The
             # server process starts clean, imports the core once, and forks the workers.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extract", "crawler.recording"])
+            self.write_lock = context.Lock()
             self._executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_set_write_turn, initargs=(context.Lock(),)
+                max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(self.write_lock,)
             )
 
     @property
     def in_process(self) -> bool:
         """True when work runs in this process (workers=0)."""
-        return self._executor is None
+        return self.workers == 0
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """fn(*args) in a worker process, awaited without blocking the reactor."""
-        if self._executor is None:
+        """fn(*args) in a worker process, awaited without blocking the reactor.
+
+        BrokenProcessPool when the pool broke (a worker died) or was closed while the call
+        waited for its turn: the caller fails that page and asks for a fresh pool.
+        """
+        if self.in_process:
             return fn(*args)
         async with self._slots:
-            return await asyncio.wrap_future(self._executor.submit(fn, *args))
+            executor = self._executor
+            if executor is None:
+                raise BrokenProcessPool("the extraction pool was closed (a worker died)")
+            future = executor.submit(fn, *args)
+            try:
+                return await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                if future.cancelled():  # dropped by a pool that was closed, not by our caller
+                    raise BrokenProcessPool("the extraction pool was closed (a worker died)") from None
+                raise
 
     def close(self) -> None:
         """Stop the workers (queued work is dropped: the crawl is over)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+            executor, self._executor = self._executor, None
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 _POOL: ExtractionPool | None = None
@@ -64,19 +84,36 @@ _POOL: ExtractionPool | None = None
 _WRITE_TURN: Any = None
 
 
-def _set_write_turn(lock: Any) -> None:
+def _start_worker(lock: Any) -> None:
     global _WRITE_TURN
     _WRITE_TURN = lock
+    # Ctrl-C in a terminal reaches the whole process group: the crawl process stops the crawl
+    # (and its pool); a worker interrupted mid-page would hand KeyboardInterrupt back as a result.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def write_turn() -> Any:
     """A lock the pool's workers hold while they write the store, or None outside a worker.
 
-    SQLite's own wait for its write lock sleeps 1, 2, 5, 10 … ms between tries, so two workers
-    recording at once lose milliseconds per page to sleeping; taking turns on a lock wakes
-    the next one the moment the store is free.
+    SQLite's own wait for its write lock sleeps 1, 2, 5, 10 … ms between tries, so a writer
+    can wait a long time while others hand the lock on between them; taking turns on a lock
+    wakes the next one the moment the store is free. The crawl process takes the same turn
+    for its own writes (crawler.backends.LocalBackend).
     """
     return _WRITE_TURN
+
+
+@contextmanager
+def write_turn_of_the_workers() -> Iterator[None]:
+    """Hold the store's write turn of this process's pool, if it has one, for the crawl
+    process's own write (a 304, a failure, a file …), so that write waits for the worker
+    writing now and not in SQLite's sleeps while the workers hand the lock on between them."""
+    lock = _POOL.write_lock if _POOL is not None else None
+    if lock is None:
+        yield
+        return
+    with lock:
+        yield
 
 
 def shared_pool(workers: int | None = None, max_pending: int = 64) -> ExtractionPool:
@@ -93,10 +130,13 @@ def shared_pool(workers: int | None = None, max_pending: int = 64) -> Extraction
     return _POOL
 
 
-def reset_pool() -> None:
-    """Drop a broken pool (a worker died): the next shared_pool() starts fresh workers."""
+def reset_pool(broken: ExtractionPool | None = None) -> None:
+    """Drop a broken pool (a worker died): the next shared_pool() starts fresh workers.
+
+    With `broken`, only that pool: a page that saw it break late must not close the fresh one.
+    """
     global _POOL
-    if _POOL is not None:
+    if _POOL is not None and (broken is None or _POOL is broken):
         pool, _POOL = _POOL, None
         try:
             pool.close()

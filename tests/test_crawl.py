@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -188,10 +189,13 @@ def test_pages_recorded_by_the_workers_are_the_ones_recorded_in_the_crawl_proces
 ) -> None:
     # The extraction workers record the pages they read; with no workers the crawl process
     # does. Both must store the same articles, versions and events.
-    def crawl(db_path: Path, *settings: str) -> list[tuple[object, ...]]:
+    def crawl(db_path: Path, *settings: str) -> tuple[list[tuple[object, ...]], int]:
+        recorded = 0
         for site in ("cqc-en", "cqc-zh", "cspress"):
-            result = _scrapy(registry, db_path, "crawl", site, "-s", "LOG_LEVEL=WARNING", *settings)
+            result = _scrapy(registry, db_path, "crawl", site, "-s", "LOG_LEVEL=INFO", *settings)
             assert result.returncode == 0, result.stderr
+            found = re.search(r"'newswatch/recorded_by_workers': (\d+)", result.stderr)  # Scrapy's stats dump
+            recorded += int(found.group(1)) if found else 0
         db = open_db(db_path)
         rows = list(
             db.execute(
@@ -200,13 +204,20 @@ def test_pages_recorded_by_the_workers_are_the_ones_recorded_in_the_crawl_proces
                 " JOIN versions v ON v.id = a.current_version_id JOIN events e ON e.version_id = v.id ORDER BY a.key"
             ).fetchall()
         )
+        rows += db.execute(
+            "SELECT a.key, t.url, t.text, f.sha256, f.size FROM attachments t JOIN articles a ON a.id = t.article_id"
+            " JOIN attachment_files f ON f.id = t.current_file_id ORDER BY a.key, t.url"
+        ).fetchall()
+        rows += db.execute("SELECT url, reason FROM failures ORDER BY url").fetchall()
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         db.close()
-        return rows
+        return rows, recorded
 
-    in_workers = crawl(tmp_path / "workers.db")
-    in_process = crawl(tmp_path / "in-process.db", "-s", "NEWSWATCH_EXTRACT_WORKERS=0")
-    assert len(in_workers) == LIVE_ARTICLES and all(row[-1] == "new" for row in in_workers)
+    in_workers, by_workers = crawl(tmp_path / "workers.db")
+    in_process, by_none = crawl(tmp_path / "in-process.db", "-s", "NEWSWATCH_EXTRACT_WORKERS=0")
+    assert (by_workers, by_none) == (LIVE_ARTICLES, 0)  # where each store's articles were recorded
+    assert sum(1 for row in in_workers if row[-1] == "new") == LIVE_ARTICLES
+    assert any(len(row) == 5 for row in in_workers)  # the attachments were recorded, after their articles
     assert in_workers == in_process
 
 

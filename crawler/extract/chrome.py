@@ -44,11 +44,25 @@ BOX_HEADINGS = re.compile(
 )
 
 
-# Remembered: a page's candidate headlines are asked about several times, a site's menus and
-# footers on every page, and the pattern below tries each of its branches at every character.
-@lru_cache(maxsize=4096)
 def is_chrome_line(text: str) -> bool:
-    """True when a line of page text is site chrome rather than article text."""
+    """True when a line of page text is site chrome rather than article text.
+
+    Lines are remembered: a page's candidate headlines are asked about several times, a site's
+    menus and footers on every page, and the pattern tries each of its branches at every
+    character. Longer texts are never chrome by pattern and are not kept.
+    """
+    return _is_chrome_line(text) if len(text) <= _CACHED_LINE else _chrome_line(text)
+
+
+_CACHED_LINE = 300
+
+
+@lru_cache(maxsize=4096)
+def _is_chrome_line(text: str) -> bool:
+    return _chrome_line(text)
+
+
+def _chrome_line(text: str) -> bool:
     text = text.strip()
     if not text:
         return True
@@ -67,9 +81,17 @@ def is_link_row(text: str) -> bool:
     return all(0 < len(item.split()) <= 4 and len(item) <= 30 for item in items)
 
 
-@lru_cache(maxsize=4096)
 def is_breadcrumb(text: str) -> bool:
-    """True for 'Your Position:Home > News >' or '首页> 机构动态>中心要闻'."""
+    """True for 'Your Position:Home > News >' or '首页> 机构动态>中心要闻' (lines remembered, as above)."""
+    return _is_breadcrumb(text) if len(text) <= _CACHED_LINE else _breadcrumb(text)
+
+
+@lru_cache(maxsize=4096)
+def _is_breadcrumb(text: str) -> bool:
+    return _breadcrumb(text)
+
+
+def _breadcrumb(text: str) -> bool:
     text = text.strip()
     if re.match(r"^(?:your\s+position|当前位置|您的位置|所在位置|location)\s*[:：]", text, re.I):
         return True

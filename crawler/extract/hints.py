@@ -22,13 +22,21 @@ _ELLIPSIS = ("...", "…", "..")
 _MIN_PREFIX_WEIGHT = 16.0
 
 
-@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """The form texts are compared in: whitespace collapsed, case folded.
 
-    Remembered: a page's candidate headlines are compared with every listing link text and a
-    site's profile lines are folded for every page, a fifth of extraction time when recomputed.
+    Lines are remembered: a page's candidate headlines are compared with every listing link
+    text and a site's profile lines are folded for every page, a fifth of extraction time
+    when recomputed. Paragraphs are not (they would fill the cache with whole articles).
     """
+    return _fold_line(text) if len(text) <= CACHED_LINE else clean_text(text).casefold()
+
+
+CACHED_LINE = 300  # characters: longer texts are computed each time
+
+
+@lru_cache(maxsize=4096)
+def _fold_line(text: str) -> str:
     return clean_text(text).casefold()
 
 
