@@ -58,7 +58,11 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
 @click.argument("sites", nargs=-1)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not each page.")
 @click.option("--log-level", type=LOG_LEVELS, default="WARNING", show_default=True, help="Scrapy's log level.")
-@click.option("--recheck-all", is_flag=True, help="Re-fetch every known article, not only those due.")
+@click.option(
+    "--recheck-all",
+    is_flag=True,
+    help="Re-fetch every known article, not only those due, and read every listing page whole.",
+)
 @click.pass_obj
 def crawl(obj: Context, sites: tuple[str, ...], quiet: bool, log_level: str, recheck_all: bool) -> None:
     """Crawl SITES (default: all in the registry) into the store, then summarise.

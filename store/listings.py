@@ -19,18 +19,19 @@ from .db import write
 
 @dataclass(frozen=True)
 class Listing:
-    """One listing page as last read whole: validators, <title> and its links (URL, text) in page order."""
+    """One listing page as last read whole: validators, <title>, its links (URL, text) in page order."""
 
     url: str
     etag: str | None
     last_modified: str | None
     title: str | None
     links: tuple[tuple[str, str], ...]
+    read_at: str | None = None  # when it was last read whole (ISO 8601, UTC)
 
 
 def remembered_listings(db: Database, site: str) -> dict[str, Listing]:
     """The site's listing pages by URL (the clean form the crawl requests)."""
-    rows = db.query("SELECT url, etag, last_modified, title, links FROM listings WHERE site = ?", [site])
+    rows = db.query("SELECT url, etag, last_modified, title, links, read_at FROM listings WHERE site = ?", [site])
     return {row["url"]: _listing(row) for row in rows}
 
 
@@ -51,4 +52,4 @@ def remember_listings(db: Database, site: str, listings: list[Listing], at: str)
 
 def _listing(row: dict[str, Any]) -> Listing:
     links = tuple((str(url), str(text)) for url, text in json.loads(row["links"]))
-    return Listing(row["url"], row["etag"], row["last_modified"], row["title"], links)
+    return Listing(row["url"], row["etag"], row["last_modified"], row["title"], links, row["read_at"])

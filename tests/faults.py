@@ -89,6 +89,7 @@ class FaultSite:
     extra_links: list[str] = field(default_factory=list)
     delay: float = 0.0  # seconds each article takes to answer
     box: str = ""  # a site-wide line at the end of every article's text (a subscription plea)
+    more: int = 0  # the last `more` articles are listed only on a second listing page, /news/more/
     pages: dict[str, Page] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -133,6 +134,7 @@ class FaultSite:
             f'start_urls = ["{self.base}/news/"]',
             'allowed_domains = ["127.0.0.1"]',
             f"article_pattern = '{pattern}'",
+            *([r"follow_pattern = '/news/more/$'"] if self.more else []),
             *(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in settings.items()),
         ]
         return "\n".join(lines) + "\n"
@@ -161,8 +163,17 @@ class FaultSite:
 
     # ---- rendering
     def listing(self) -> bytes:
-        links = [f'<li><a href="{p}">{page.title}</a></li>' for p, page in self.pages.items()]
-        links += [f'<li><a href="{href}">More</a></li>' for href in self.extra_links]
+        paths = list(self.pages)
+        first = paths[: len(paths) - self.more]
+        return self._listing_page(first, [*self.extra_links, *(["/news/more/"] if self.more else [])])
+
+    def listing_more(self) -> bytes:
+        """The second listing page (with `more`): the last articles only."""
+        return self._listing_page(list(self.pages)[len(self.pages) - self.more :], [])
+
+    def _listing_page(self, paths: list[str], extra: list[str]) -> bytes:
+        links = [f'<li><a href="{p}">{self.pages[p].title}</a></li>' for p in paths]
+        links += [f'<li><a href="{href}">More</a></li>' for href in extra]
         return (
             '<!DOCTYPE html><html><head><meta charset="utf-8"><title>News - Faulty News</title></head>'
             f'<body><ul class="list">{"".join(links)}</ul></body></html>'
@@ -187,6 +198,10 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 drops a burst of connections; a dropped SYN is
     # retried after a second, longer than the tests' download timeouts. Real servers allow hundreds.
     request_queue_size = 128
+
+
+def _etag(body: bytes) -> str:
+    return f'"{zlib.crc32(body):08x}"'
 
 
 def gzip_bomb(inflated: int = 1 << 30) -> bytes:
@@ -225,6 +240,8 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
                 self._fault(fault, path)
             elif path == "/news/":
                 self._send(200, site.listing())
+            elif path == "/news/more/" and site.more:
+                self._validated(site.listing_more())
             elif path in site.pages:
                 self._article(path)
             else:
@@ -232,18 +249,23 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
 
         def _article(self, path: str) -> None:
             time.sleep(site.delay)
-            body = site.article(path)
+            self._validated(site.article(path))
+
+        def _validated(self, body: bytes) -> None:
             if not site.validators:
                 self._send(200, body)
                 return
-            etag = f'"{zlib.crc32(body):08x}"'
+            etag = _etag(body)
             if self.headers.get("If-None-Match") == etag:
                 self._send(304, b"", headers={"ETag": etag})
                 return
             self._send(200, body, headers={"ETag": etag, "Last-Modified": _MODIFIED})
 
         def _fault(self, fault: Fault, path: str) -> None:
-            body = site.article(path) if path in site.pages else site.listing()
+            if path in site.pages:
+                body = site.article(path)
+            else:
+                body = site.listing_more() if path == "/news/more/" else site.listing()
             if fault.kind == "status":
                 self._send(fault.status, b"<html><body>Server Error</body></html>")
             elif fault.kind == "redirect":
@@ -257,18 +279,23 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
             elif fault.kind == "truncate":
                 self._send(200, body[: int(len(body) * fault.keep)])
             elif fault.kind in {"cut", "nolength"}:
-                self._unframed(body if fault.kind == "nolength" else body[: int(len(body) * fault.keep)])
+                # The validators are those of the whole page, as a server that failed mid-send sends them.
+                self._unframed(
+                    body if fault.kind == "nolength" else body[: int(len(body) * fault.keep)], {"ETag": _etag(body)}
+                )
             elif fault.kind == "gzip":
                 self._send(200, fault.body, headers={"Content-Encoding": "gzip"})
             elif fault.kind == "hang":
                 time.sleep(fault.seconds)
                 self._send(200, body)
 
-        def _unframed(self, body: bytes) -> None:
+        def _unframed(self, body: bytes, headers: dict[str, str]) -> None:
             """No Content-Length: the end of the body is the connection closing (HTTP/1.0 style)."""
             self.close_connection = True
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)

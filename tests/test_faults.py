@@ -100,6 +100,29 @@ def test_a_page_that_ends_mid_document_is_no_edit(site: FaultSite, tmp_path: Pat
     assert "ends mid-document" in after["failures"][target.lstrip("/")]  # type: ignore[index]
 
 
+def test_a_listing_page_cut_short_is_not_remembered_so_no_304_can_hide_its_lost_links(tmp_path: Path) -> None:
+    # The second listing page holds the last 6 articles; cut at a third mid-send (with the
+    # whole page's ETag), its last links never arrive. Were it remembered, the next crawl
+    # would ask with that ETag, get 304 and replay the cut list: those articles never fetched.
+    with FaultSite(articles=12, more=6) as site:
+        cli = _cli(site, tmp_path)
+        site.fault("/news/more/", Fault("cut", keep=0.35))
+        first = cli("crawl")
+        stored = _state(cli.db_path)["articles"]
+        assert isinstance(stored, int) and 6 <= stored < 12, _summary(first)
+        site.fault("/news/more/", None)
+        site.requests.clear()
+        cli("crawl")
+        asked = [h for path, h in site.requests if path == "/news/more/"]
+        assert len(asked) == 1 and "if-none-match" not in asked[0]  # read whole: nothing remembered of it
+        assert _state(cli.db_path)["articles"] == 12
+        site.requests.clear()
+        cli("crawl")  # now remembered whole: asked with its validators, answered 304, nothing lost
+        asked = [h for path, h in site.requests if path == "/news/more/"]
+        assert len(asked) == 1 and "if-none-match" in asked[0]
+        assert _state(cli.db_path)["articles"] == 12
+
+
 # ---- 3. one article, one identity
 def test_tracking_variants_of_a_link_are_one_article(tmp_path: Path) -> None:
     with FaultSite(articles=2) as site:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -33,6 +33,8 @@ from crawler.workers import reset_pool, shared_pool
 from store.listings import Listing
 
 _MiB = 1024 * 1024
+# A listing page is read whole at least this often, whatever its validators say.
+LISTING_READ_WHOLE_EVERY = timedelta(hours=24)
 
 
 # Links to files a listing never leads to as a page: Scrapy's default list (images, documents, archives …).
@@ -167,19 +169,38 @@ class SiteSpider(scrapy.Spider):
             url, callback=self.parse_listing, errback=self.on_error, meta=meta, dont_filter=dont_filter
         )
         remembered = self.remembered.get(clean)
-        if conditional and remembered is not None:
+        if conditional and remembered is not None and self._trusted(remembered):
             headers = {"If-None-Match": remembered.etag, "If-Modified-Since": remembered.last_modified}
-            request.headers.update({k: v for k, v in headers.items() if v})
+            validators = {k: v for k, v in headers.items() if v}
+            if validators:  # (a page that gave none is read whole each time)
+                request.headers.update(validators)
+                request.meta["conditional"] = True
         return request
+
+    def _trusted(self, remembered: Listing) -> bool:
+        """Whether to ask for a listing page with its validators: not under --recheck-all, and
+        only while what was remembered of it is younger than LISTING_READ_WHOLE_EVERY, so a
+        server whose validators lie (a stale Last-Modified) hides a new link a day at most."""
+        if self.recheck == "all" or remembered.read_at is None:
+            return False
+        return datetime.now(UTC) - datetime.fromisoformat(remembered.read_at) < LISTING_READ_WHOLE_EVERY
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Queue the article and listing pages a listing links to (each article once, by its key);
         on a 304, the links it held when last read whole."""
         self.listings -= 1
-        remembered = self.remembered.get(response.meta.get("listing") or "")
-        if response.status == 304 and remembered is not None:
+        clean = response.meta.get("listing") or ""
+        # The page itself answered, not one it redirected to (which got its validators too).
+        itself = not response.meta.get("redirect_urls") and clean_url(response.url, self.tracking) == clean
+        remembered = self.remembered.get(clean)
+        if response.status == 304 and remembered is not None and itself and response.meta.get("conditional"):
             self.evidence.add_listing_title(remembered.title)
             yield from self._follow(remembered.links)
+            return
+        if response.status == 304 and response.meta.get("conditional"):
+            # A page it now redirects to, asked with the validators Scrapy carried over: read it whole.
+            self.listing_urls.discard(clean_url(response.url, self.tracking))
+            yield self._listing_request(response.url, dont_filter=True, conditional=False)
             return
         if response.status >= 300 or not isinstance(response, TextResponse):
             self._fail(response.url, None, response.status, f"listing page answered HTTP {response.status}")
@@ -189,8 +210,9 @@ class SiteSpider(scrapy.Spider):
         # Every link as the extractor read it: a 304 later replays them through the registry
         # as it is then (patterns, domains and tracking parameters may have changed meanwhile).
         links = [(link.url, link.text) for link in self._links.extract_links(response)]
-        clean = response.meta.get("listing")
-        if clean and clean_url(response.url, self.tracking) == clean:  # not behind a redirect: it is that page
+        # Only a page read whole is remembered: a cut one would hide the links after the cut
+        # at every 304 to come (its links are still followed now, as before).
+        if itself and not transfer_damage(response.body, response.flags, True):
             etag, modified = header(response, "ETag"), header(response, "Last-Modified")
             self.run.listing_read(Listing(clean, etag, modified, title, tuple(links)))
         yield from self._follow(links)
@@ -235,14 +257,14 @@ class SiteSpider(scrapy.Spider):
         is_html = "text/plain" not in (content_type or "").lower()
         damage = transfer_damage(response.body, response.flags, is_html)
         today = date.today()
+        workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
+        pool = shared_pool(None if workers in (None, "") else int(workers))
         try:
             hints = await self.evidence.hints(key, response.body, response.url, content_type, self._nothing_else_coming)
-            workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
-            pool = shared_pool(None if workers in (None, "") else int(workers))
             article, hints_key = await pool.run(extract_keyed, response.body, response.url, content_type, today, hints)
         except Exception as exc:  # a bug the page found, or a worker that died: this page fails, with why
             if isinstance(exc, BrokenProcessPool):
-                reset_pool()  # the next page gets fresh workers
+                reset_pool(pool)  # the next page gets fresh workers
             self.logger.debug("extraction of %s failed", url, exc_info=True)  # the traceback, for --log-level debug
             self._fail(url, key, response.status, f"extraction failed: {type(exc).__name__}: {exc}")
             return None
