@@ -3,6 +3,7 @@ every article exactly once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -74,3 +75,78 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path
         db = open_readonly(db_path)
         statuses = {r[0] for r in db.execute("SELECT status FROM crawls")}
         assert "running" not in statuses and "killed" in statuses
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def test_a_worker_killed_mid_crawl_fails_its_pages_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    # The extraction workers also record the pages. One killed mid-crawl (out of memory, say)
+    # breaks the pool: the pages it held fail with why, the rest are read by fresh workers,
+    # every page has one outcome, the store stays whole, and the next crawl fills the gap.
+    total = 40
+    with FaultSite(articles=total, validators=False, delay=0.2) as site:
+        registry = tmp_path / "faulty.toml"
+        registry.write_text(site.registry(), encoding="utf-8")
+        db_path = tmp_path / "store.db"
+        env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
+        child = subprocess.Popen(
+            [sys.executable, "-m", "newswatch", "crawl", "--quiet"],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        killed = False
+        while time.monotonic() < deadline and not killed and child.poll() is None:
+            time.sleep(0.05)
+            if not db_path.exists() or _stored(db_path) < 5:
+                continue  # mid-crawl: some pages read and recorded, most still to come
+            workers = [pid for pid in _descendants(child.pid) if _parent(_parent(pid)) == child.pid]
+            for pid in workers:  # the forkserver's children
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                    killed = True
+                    break
+        assert killed, "no extraction worker was killed mid-crawl"
+        out, err = child.communicate(timeout=120)
+        summary = next(line for line in out.splitlines() if line.startswith("total"))
+        assert child.returncode in (0, 1), err[-2000:]
+        new, failed = (int(summary.split(f"{word}")[0].split()[-1]) for word in (" new", " failed"))
+        assert new + failed == total and failed >= 1, summary  # one outcome each; the killed worker's failed
+        counts = _check_whole(db_path)
+        assert counts["articles"] == new
+        db = open_readonly(db_path)
+        reasons = [r[0] for r in db.execute("SELECT reason FROM failures")]
+        db.close()
+        assert len(reasons) == failed and all("died" in r or "BrokenProcessPool" in r for r in reasons), reasons
+        Cli(registry, db_path)("crawl")
+        assert _check_whole(db_path)["articles"] == total
+
+
+def _stored(db_path: Path) -> int:
+    try:
+        db = open_readonly(db_path)
+    except Exception:  # not created yet
+        return 0
+    try:
+        return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
