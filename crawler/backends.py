@@ -149,7 +149,7 @@ class LocalBackend:
                 del self._recording[item.key]
 
     async def _in_worker(self, pool: ExtractionPool, item: ArticleItem, profile: SiteProfile | None) -> PageOutcome:
-        args = (str(self.db_path), self.store_identity, item, self.run_id, now_iso(), profile)
+        args = (str(self.db_path), self.store_identity, item, self.run_id, profile)
         try:
             with _recording_failures():
                 outcome = await pool.run(store_article_at, *args)

@@ -20,7 +20,7 @@ from store.attachments import FileFetch, FileOutcome, record_file, record_file_n
 from store.checks import MissResult, record_check_failed, record_missing, record_not_modified
 from store.crawls import record_failure
 from store.diffs import diff_edit
-from store.record import Fetch
+from store.record import Fetch, now_iso
 
 logger = logging.getLogger(__name__)
 _VERBS = {Outcome.NEW: Verb.NEW, Outcome.EDITED: Verb.EDITED, Outcome.UNCHANGED: Verb.UNCHANGED}
@@ -64,7 +64,6 @@ def store_article_at(
     identity: tuple[int, int] | None,
     item: ArticleItem,
     crawl_id: int | None,
-    fetched_at: str,
     profile: SiteProfile | None,
 ) -> PageOutcome:
     """store_article in an extraction worker process, on the worker's own connection to the store.
@@ -72,13 +71,15 @@ def store_article_at(
     Recording a page is a third of a crawl's CPU; on the crawl's reactor thread it capped a
     crawl at what one core can record, while extraction already ran on every core. SQLite's
     write lock serialises the workers' transactions with each other and with the crawl's own.
+    The page is stamped when its turn comes, not when it was queued: a digest covers events up
+    to when it was made, so an event must not be stamped long before it is committed.
     """
     db = _worker_store(db_path, identity)
     turn = write_turn()
     if turn is None:
-        return store_article(db, item, crawl_id, fetched_at, profile)
+        return store_article(db, item, crawl_id, now_iso(), profile)
     with turn:
-        return store_article(db, item, crawl_id, fetched_at, profile)
+        return store_article(db, item, crawl_id, now_iso(), profile)
 
 
 def file_identity(path: str | Path) -> tuple[int, int]:
