@@ -331,13 +331,37 @@ def _set_up(db: Database) -> None:
             time.sleep(0.05 + random.random() * 0.1)
 
 
+# Migrations a released newswatch applied under other names before they were renumbered in
+# order (m004–m007 then; m008–m011 now): the same migrations, so a store that has the old name
+# has it applied. Without this, opening such a store ran them again and failed
+# ("table version_sites already exists"), so nothing could be recorded or read.
+RENAMED_MIGRATIONS = {
+    "m004_read_indexes": "m008_read_indexes",
+    "m005_raw_dicts": "m009_raw_dicts",
+    "m006_site_totals": "m010_site_totals",
+    "m007_current_versions": "m011_current_versions",
+}
+
+
 def _migrate(db: Database) -> None:
     """Apply pending migrations under a write lock, so processes opening a new store at once
     (the monitor's crawls of several sites) do not both create its tables."""
     if not MIGRATIONS.pending(db):
         return
     with write(db):
+        _rename_applied(db)
         MIGRATIONS.apply(db)  # each migration nests as a savepoint inside this transaction
+
+
+def _rename_applied(db: Database) -> None:
+    if not db["_sqlite_migrations"].exists():
+        return
+    for old, new in RENAMED_MIGRATIONS.items():
+        db.execute(
+            "UPDATE _sqlite_migrations SET name = ? WHERE migration_set = ? AND name = ?"
+            " AND NOT EXISTS (SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? AND name = ?)",
+            [new, MIGRATIONS.name, old, MIGRATIONS.name, new],
+        )
 
 
 def open_readonly(path: str | Path) -> Database:

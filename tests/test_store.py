@@ -128,3 +128,43 @@ def test_a_commit_that_fails_leaves_no_transaction_open(tmp_path: Path) -> None:
     other = open_db(tmp_path / "s.db")  # another connection sees the later write committed
     assert other.execute("SELECT count(*) FROM parent").fetchone()[0] == 1
     assert other.execute("SELECT count(*) FROM child").fetchone()[0] == 0
+
+
+def test_a_store_written_by_the_release_before_the_migrations_were_renumbered_upgrades(tmp_path: Path) -> None:
+    # Its migrations m004–m007 are today's m008–m011 under their old names; opening it used to
+    # run them again and fail ("table version_sites already exists"), so nothing was recorded.
+    import shutil
+
+    from store import StoreError, open_readonly
+    from store.search import SearchQuery, search
+
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "golden" / "stores" / "written-by-9d1d1d8.db", path)
+    with pytest.raises(StoreError, match="newswatch migrate"):
+        open_readonly(path)  # read commands ask for the upgrade, and write nothing
+    db = open_db(path)
+    fresh = open_db(tmp_path / "fresh.db")
+
+    def schema(d):  # type: ignore[no-untyped-def]
+        rows = d.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+        return sorted((kind, name, " ".join((sql or "").split())) for kind, name, sql in rows)
+
+    assert schema(db) == schema(fresh)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [r[0] for r in db.execute("SELECT kind FROM events ORDER BY id")] == ["new", "edited", "new"]
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 3
+    hits = search(db, SearchQuery("认证"))
+    assert [h.title for h in hits] == ["关于开展2024年度CCC认证证书有效性抽查工作的通知"]
+    edited = "https://www.cqc.com.cn/www/english/c/2026-03-08/1.shtml"
+    again = Article(
+        url=edited,
+        title="CCC certification notice",
+        published=date(2026, 3, 8),
+        origin="CQC",
+        paragraphs=("More than 160 pieces were selected.", "GB/T 19001-2016 applies."),
+        language="en",
+    )
+    assert record(db, "cqc-en", again, _fetch("2026-03-10T00:00:00.000+00:00")).outcome is Outcome.EDITED
+    db.close()
+    fresh.close()
+    assert open_readonly(path) is not None  # upgraded: read commands open it
