@@ -11,7 +11,7 @@ from scrapy.http import Response
 
 from crawler.items import FileItem
 from crawler.outcomes import file_key
-from crawler.spiders.reasons import header
+from crawler.spiders.reasons import conditional_headers, header
 
 
 def file_requests(
@@ -27,7 +27,6 @@ def file_requests(
     """
     requests = []
     for file in files:
-        headers = {"If-None-Match": file.get("etag"), "If-Modified-Since": file.get("last_modified")}
         meta = {
             "article_key": file_key(article_key, file["url"]),
             "article_url": file["url"],
@@ -36,7 +35,7 @@ def file_requests(
             "allow_offsite": True,
         }
         request = scrapy.Request(file["url"], callback=callback, errback=errback, meta=meta)
-        request.headers.update({k: v for k, v in headers.items() if v})
+        request.headers.update(conditional_headers(file.get("etag"), file.get("last_modified")))
         requests.append(request)
     return requests
 

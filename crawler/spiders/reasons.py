@@ -1,4 +1,4 @@
-"""Why a request failed, in words a user can act on; response headers as text."""
+"""Why a request failed, in words a user can act on; response headers as text; validators to ask with."""
 
 from __future__ import annotations
 
@@ -30,3 +30,9 @@ def header(response: Response, name: str) -> str | None:
     """A response header as text (None when absent)."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """The headers that ask for a page only if it changed since it gave these validators ({} without any)."""
+    headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+    return {name: value for name, value in headers.items() if value}

@@ -28,7 +28,7 @@ from crawler.items import ArticleItem, FileItem
 from crawler.outcomes import PageOutcome, Verb
 from crawler.recheck import RecheckPolicy
 from crawler.siteview import SiteView
-from crawler.spiders.reasons import failure_reason, header
+from crawler.spiders.reasons import conditional_headers, failure_reason, header
 from crawler.workers import reset_pool, shared_pool
 from store.listings import Listing
 
@@ -115,8 +115,8 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """Re-check the known articles that are due, then start from the listing pages."""
-        self.evidence = SiteEvidence.from_view(self.run.view())  # the run re-learns it when it closes
         view = self.run.view()
+        self.evidence = SiteEvidence.from_view(view)  # the run re-learns it when it closes
         self.remembered = view.listings() if view is not None else {}
         for request in self._rechecks():
             yield request
@@ -143,9 +143,8 @@ class SiteSpider(scrapy.Spider):
                 datetime.fromisoformat(row["first_seen"]), datetime.fromisoformat(row["last_checked"]), now
             )
             if due:
-                headers = {"If-None-Match": row["etag"], "If-Modified-Since": row["last_modified"]}
                 request = self._article_request(row["url"], recheck=True, key=row["key"])
-                request.headers.update({k: v for k, v in headers.items() if v})
+                request.headers.update(conditional_headers(row["etag"], row["last_modified"]))
                 requests.append(request)
         self.crawler.stats.set_value("newswatch/rechecks", len(requests))
         return requests
@@ -170,8 +169,7 @@ class SiteSpider(scrapy.Spider):
         )
         remembered = self.remembered.get(clean)
         if conditional and remembered is not None and self._trusted(remembered):
-            headers = {"If-None-Match": remembered.etag, "If-Modified-Since": remembered.last_modified}
-            validators = {k: v for k, v in headers.items() if v}
+            validators = conditional_headers(remembered.etag, remembered.last_modified)
             if validators:  # (a page that gave none is read whole each time)
                 request.headers.update(validators)
                 request.meta["conditional"] = True
