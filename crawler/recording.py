@@ -14,7 +14,7 @@ from crawler.extract import SiteProfile
 from crawler.items import ArticleItem, FileItem
 from crawler.outcomes import PageOutcome, StoreWriteError, Verb, file_key
 from crawler.rebase import rebase_under
-from crawler.workers import write_turn
+from crawler.workers import taking_turn, write_turn
 from store import Outcome, open_db, record
 from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
 from store.checks import MissResult, record_check_failed, record_missing, record_not_modified
@@ -75,10 +75,7 @@ def store_article_at(
     to when it was made, so an event must not be stamped long before it is committed.
     """
     db = _worker_store(db_path, identity)
-    turn = write_turn()
-    if turn is None:
-        return store_article(db, item, crawl_id, now_iso(), profile)
-    with turn:
+    with taking_turn(write_turn()):
         return store_article(db, item, crawl_id, now_iso(), profile)
 
 

@@ -108,12 +108,32 @@ def write_turn_of_the_workers() -> Iterator[None]:
     """Hold the store's write turn of this process's pool, if it has one, for the crawl
     process's own write (a 304, a failure, a file …), so that write waits for the worker
     writing now and not in SQLite's sleeps while the workers hand the lock on between them."""
-    lock = _POOL.write_lock if _POOL is not None else None
+    with taking_turn(_POOL.write_lock if _POOL is not None else None):
+        yield
+
+
+# A worker killed while it holds the turn never gives it back (a multiprocessing lock is not
+# released by a dying process): past this wait the writer goes on without its turn, and
+# SQLite's own lock still keeps the writes apart. A page's write takes milliseconds.
+TURN_WAIT_SECONDS = 10.0
+
+
+@contextmanager
+def taking_turn(lock: Any) -> Iterator[None]:
+    """Hold `lock` (the write turn) while writing, if there is one and it comes in time."""
     if lock is None:
         yield
         return
-    with lock:
+    if not lock.acquire(timeout=TURN_WAIT_SECONDS):
+        logger.warning(
+            "the store's write turn was not handed on in %g s (a worker died?): writing without it", TURN_WAIT_SECONDS
+        )
         yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def shared_pool(workers: int | None = None, max_pending: int = 64) -> ExtractionPool:

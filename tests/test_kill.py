@@ -10,7 +10,10 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
+import pytest
 
 from store import open_readonly
 
@@ -98,6 +101,14 @@ def test_a_worker_killed_mid_crawl_fails_its_pages_and_the_crawl_goes_on(tmp_pat
     # every page has one outcome, the store stays whole, and the next crawl fills the gap.
     total = 40
     with FaultSite(articles=total, validators=False, delay=0.2) as site:
+        from .faults import Page, paragraphs
+
+        # One page long enough to keep a worker busy for a while: the worker killed is one
+        # caught reading or recording a page (an idle worker's death would cost no page).
+        long = "/news/1000.html"  # listed first: read early, while most pages are still to come
+        site.pages[long] = Page(
+            "Notice 1039, the full catalogue of certified products", "2026-01-12", paragraphs(1039, 6000)
+        )
         registry = tmp_path / "faulty.toml"
         registry.write_text(site.registry(), encoding="utf-8")
         db_path = tmp_path / "store.db"
@@ -109,15 +120,16 @@ def test_a_worker_killed_mid_crawl_fails_its_pages_and_the_crawl_goes_on(tmp_pat
         deadline = time.monotonic() + 60
         killed = False
         while time.monotonic() < deadline and not killed and child.poll() is None:
-            time.sleep(0.05)
-            if not db_path.exists() or _stored(db_path) < 5:
-                continue  # mid-crawl: some pages read and recorded, most still to come
+            time.sleep(0.01)
+            if site.hits(long) == 0:
+                continue
+            time.sleep(0.1)  # the long page is being read in a worker now
             workers = [pid for pid in _descendants(child.pid) if _parent(_parent(pid)) == child.pid]
-            for pid in workers:  # the forkserver's children
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                    killed = True
-                    break
+            for pid in workers:  # the forkserver's children that are busy with a page
+                if _state(pid) == "R":
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                        killed = True
         assert killed, "no extraction worker was killed mid-crawl"
         out, err = child.communicate(timeout=120)
         summary = next(line for line in out.splitlines() if line.startswith("total"))
@@ -145,8 +157,44 @@ def _stored(db_path: Path) -> int:
         db.close()
 
 
+def _state(pid: int) -> str:
+    """R while the process runs (a worker reading or recording a page), S while it waits for one."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
 def _parent(pid: int) -> int:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def _take_the_turn_and_die() -> None:
+    from crawler.workers import write_turn
+
+    write_turn().acquire()
+    os._exit(1)
+
+
+def test_a_worker_that_dies_holding_the_write_turn_does_not_hang_the_crawl(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A dying process never releases a multiprocessing lock: the crawl's next write would wait
+    # for ever on the reactor thread. It waits TURN_WAIT_SECONDS, then writes without the turn.
+    import asyncio
+
+    from crawler import workers
+
+    monkeypatch.setattr(workers, "TURN_WAIT_SECONDS", 1.0)
+    pool = workers.ExtractionPool(1, 4)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            asyncio.run(pool.run(_take_the_turn_and_die))
+        assert not pool.write_lock.acquire(timeout=0.2)  # still held by the dead worker
+        started = time.monotonic()
+        with workers.taking_turn(pool.write_lock):
+            pass
+        assert 0.9 <= time.monotonic() - started < 5
+    finally:
+        pool.close()
