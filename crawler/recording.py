@@ -47,9 +47,12 @@ def store_article(
     )
     result = record(db, item.site, item.article, fetch, rebase=rebase_under(db, item.link_texts, profile))
     if result.outcome is Outcome.EDITED:
+        inside = db.conn.in_transaction  # the writer records inside its own transaction
         try:
             diff_edit(db, result.event_id)  # once, now: digests read it back
         except sqlite3.Error as exc:  # the edit is stored; a digest computes a missing diff itself
+            if inside and not db.conn.in_transaction:
+                raise  # SQLite rolled the whole transaction back (a full disk): the edit is not stored
             logger.warning("the diff of %s was not kept: %s", item.article.url, exc)
     return PageOutcome(_VERBS[result.outcome], item.article.url, item.key, title=item.article.title)
 
@@ -138,6 +141,6 @@ def store_outcome(
     elif outcome.verb in {Verb.FAILED, Verb.SKIPPED}:
         reason = outcome.reason or "unknown"
         record_failure(db, crawl_id, site, outcome.url, outcome.status, reason, outcome.verb.value)
-        if outcome.key and outcome.verb is Verb.FAILED:
+        if outcome.key and outcome.verb is Verb.FAILED and not outcome.file_of:  # (an article's check)
             record_check_failed(db, outcome.key, outcome.status, reason)
     return None

@@ -266,8 +266,9 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
                 body = site.article(path)
             else:
                 body = site.listing_more() if path == "/news/more/" else site.listing()
-            if fault.kind == "status":
-                self._send(fault.status, b"<html><body>Server Error</body></html>")
+            if fault.kind == "status":  # (an error page sent as a 200 comes with validators, as any page)
+                error = b"<html><body>Server Error</body></html>"
+                self._send(fault.status, error, headers={"ETag": _etag(error)} if fault.status == 200 else None)
             elif fault.kind == "redirect":
                 self._send(
                     fault.status if fault.status in (301, 302, 307, 308) else 301,

@@ -269,3 +269,42 @@ def test_a_listing_page_that_answers_304_is_read_with_the_registry_as_it_is_now(
     page_two = [h for _, path, h in sites.requests if path == render.listing_path("cqc-en", 1)]
     assert len(page_two) == 1 and "if-none-match" in {k.lower() for k in page_two[0]}
     assert table_count(db_path, "articles") == 6
+
+
+def test_listing_pages_are_read_whole_under_recheck_all_and_at_least_once_a_day(
+    cli: Cli, sites: SampleSites, db_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from newswatch.samples import render
+
+    page_two = render.listing_path("cqc-en", 1)
+    cli("crawl", "cqc-en")
+
+    def conditional(*options: str) -> bool:
+        del sites.requests[:]
+        cli("crawl", "cqc-en", *options)
+        asked = [headers for _, path, headers in sites.requests if path == page_two]
+        assert len(asked) == 1
+        return "if-none-match" in {k.lower() for k in asked[0]}
+
+    assert conditional()  # remembered an hour ago at most: asked with its validators
+    assert not conditional("--recheck-all")
+    db = open_db(db_path)
+    with db.conn:
+        db.execute("UPDATE listings SET read_at = ?", [(datetime.now(UTC) - timedelta(hours=25)).isoformat()])
+    db.close()
+    assert not conditional()  # last read whole over a day ago
+    assert conditional()  # and now remembered again
+
+
+def test_an_attachment_that_fails_is_reported_as_a_failed_file(cli: Cli, sites: SampleSites, db_path: Path) -> None:
+    pdf = "/www/chinese/upload/2024/CNCA-C01-01-2024.pdf"
+    sites.override(pdf, 404, b"not here", "text/plain")
+    result = cli("crawl", "cqc-zh")
+    assert "1 failed" in _summary(result)
+    assert any(line.startswith("[cqc-zh] file failed") and pdf in line for line in result.stderr.splitlines())
+    db = open_db(db_path)
+    failures = [(r["url"].endswith(pdf), r["reason"]) for r in db.query("SELECT url, reason FROM failures")]
+    assert failures == [(True, "attachment answered HTTP 404")]
+    assert {r["last_error"] for r in db.query("SELECT last_error FROM articles")} == {None}  # no article's check failed

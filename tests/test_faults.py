@@ -123,6 +123,25 @@ def test_a_listing_page_cut_short_is_not_remembered_so_no_304_can_hide_its_lost_
         assert _state(cli.db_path)["articles"] == 12
 
 
+def test_an_error_page_sent_as_200_for_a_listing_page_is_not_remembered(tmp_path: Path) -> None:
+    # It links to none of the site's pages; remembered with its validators, a server that
+    # validates by date could answer 304 to it for a day and hide the page's articles.
+    with FaultSite(articles=12, more=6) as site:
+        cli = _cli(site, tmp_path)
+        site.fault("/news/more/", Fault("status", status=200))
+        cli("crawl")
+        db = open_readonly(cli.db_path)
+        remembered = [r[0].removeprefix(site.base) for r in db.execute("SELECT url FROM listings")]
+        db.close()
+        assert "/news/more/" not in remembered and "/news/" in remembered
+        site.fault("/news/more/", None)
+        site.requests.clear()
+        cli("crawl")
+        asked = [h for path, h in site.requests if path == "/news/more/"]
+        assert len(asked) == 1 and "if-none-match" not in asked[0]
+        assert _state(cli.db_path)["articles"] == 12
+
+
 # ---- 3. one article, one identity
 def test_tracking_variants_of_a_link_are_one_article(tmp_path: Path) -> None:
     with FaultSite(articles=2) as site:

@@ -209,11 +209,20 @@ class SiteSpider(scrapy.Spider):
         # as it is then (patterns, domains and tracking parameters may have changed meanwhile).
         links = [(link.url, link.text) for link in self._links.extract_links(response)]
         # Only a page read whole is remembered: a cut one would hide the links after the cut
-        # at every 304 to come (its links are still followed now, as before).
-        if itself and not transfer_damage(response.body, response.flags, True):
+        # at every 304 to come (its links are still followed now, as before); nor one that
+        # links to none of the site's pages (an error or maintenance page sent as a 200).
+        if itself and not transfer_damage(response.body, response.flags, True) and self._leads_on(links):
             etag, modified = header(response, "ETag"), header(response, "Last-Modified")
             self.run.listing_read(Listing(clean, etag, modified, title, tuple(links)))
         yield from self._follow(links)
+
+    def _leads_on(self, links: list[tuple[str, str]]) -> bool:
+        """True when some link is to one of the site's articles or listing pages."""
+        for link, _ in links:
+            url = clean_url(link, self.tracking)
+            if self.site.owns(url) and (self.site.is_article(url) or self.site.is_listing(url)):
+                return True
+        return False
 
     def _follow(self, links: Iterable[tuple[str, str]]) -> Iterator[scrapy.Request]:
         for link, text in links:
@@ -346,7 +355,7 @@ class SiteSpider(scrapy.Spider):
         if response.status == 304:
             settle(self.crawler, PageOutcome(Verb.NOT_MODIFIED, url, key, status=304, file_of=meta["file_of"]))
         elif response.status >= 400:
-            self._fail(url, key, response.status, f"attachment answered HTTP {response.status}")
+            self._fail(url, key, response.status, f"attachment answered HTTP {response.status}", meta["file_of"])
         else:
             yield file_item(self.name, response, self.crawl.keep_attachments)
 
@@ -363,10 +372,10 @@ class SiteSpider(scrapy.Spider):
             outcome = PageOutcome(Verb.SKIPPED, url, meta.get("article_key"), reason="forbidden by robots.txt")
             settle(self.crawler, outcome)
             return
-        self._fail(
-            url, meta.get("article_key"), status, failure_reason(failure, request, status, self.site.max_download_mb)
-        )
+        reason = failure_reason(failure, request, status, self.site.max_download_mb)
+        self._fail(url, meta.get("article_key"), status, reason, meta.get("file_of"))
 
-    def _fail(self, url: str, key: str | None, status: int | None, reason: str) -> None:
+    def _fail(self, url: str, key: str | None, status: int | None, reason: str, file_of: str | None = None) -> None:
+        """Settle a request as failed; an attachment's (file_of: its article's key) is counted as one."""
         self.logger.warning("failed %s: %s", url, reason)
-        settle(self.crawler, PageOutcome(Verb.FAILED, url, key, status=status, reason=reason))
+        settle(self.crawler, PageOutcome(Verb.FAILED, url, key, status=status, reason=reason, file_of=file_of))
