@@ -117,21 +117,34 @@ def _stored(
     file_of: str | None,
     store: Callable[[], PageOutcome],
 ) -> None:
-    """Count what storing a page or file came to; a page the store refuses fails, as on one machine."""
+    """Count what storing a page or file came to; a page the store refuses, or that cannot be
+    recorded for any other reason (a damaged stored body), fails with why, as on one machine —
+    never dropped as a malformed entry, which would leave no trace of it."""
     try:
         outcome = store()
     except sqlite3.OperationalError:
         raise  # busy, locked, full: the whole observation is tried again later
-    except sqlite3.Error as exc:
-        reason = f"store write failed: {exc}"
+    except Exception as exc:  # (its savepoint rolled back what it wrote)
+        reason = _failure(exc)
         outcome = PageOutcome(Verb.FAILED, url, key, reason=reason, store_error=True, file_of=file_of)
         record_failure(db, run.crawl_id, run.site, url, None, reason)
     tally.add(outcome)
 
 
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, sqlite3.Error):
+        return f"store write failed: {exc}"
+    return f"store write failed: recording failed: {type(exc).__name__}: {exc}"
+
+
 def _outcome(db: Database, run: RemoteRun, observation: Observation, tally: Tally) -> None:
     outcome = page_outcome(observation.data)
-    store_outcome(db, run.site, outcome, run.crawl_id, now_iso(), observation.data["gone_after"])
+    try:
+        store_outcome(db, run.site, outcome, run.crawl_id, now_iso(), observation.data["gone_after"])
+    except sqlite3.OperationalError:
+        raise  # busy, locked, full: the whole observation is tried again later
+    except sqlite3.Error as exc:  # refused for good: counted against the run, as the crawl does on one machine
+        tally.store_failed(f"store write failed: {exc}")
 
 
 def _finish(db: Database, run: RemoteRun, observation: Observation, tally: Tally, relearn: Relearn) -> None:

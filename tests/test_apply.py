@@ -88,3 +88,23 @@ def test_a_page_the_store_refuses_fails_that_page_and_the_run(tmp_path: Path) ->
     assert tuple(row) == ("failed", 1, "1 of 1 pages could not be stored: store write failed: refused")
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     db.close()
+
+
+def test_a_page_that_cannot_be_recorded_for_another_reason_fails_with_why_not_dropped(tmp_path: Path) -> None:
+    # A revert to a version whose packed body is damaged raises BodyError, not a sqlite3 error:
+    # the writer must record the page's failure, not drop the observation without a trace.
+    db = open_db(tmp_path / "store.db")
+    first, second = "Text of the notice, as first published.", "Text of the notice, corrected later that day."
+    apply(db, _obs("r1", 1, "start", {}))
+    apply(db, _obs("r1", 2, "article", article_data(_item(first)), PAGE))
+    apply(db, _obs("r1", 3, "article", article_data(_item(second)), PAGE))
+    assert db.execute("SELECT body_z IS NOT NULL FROM versions WHERE id = 1").fetchone()[0] == 1  # kept packed
+    db.execute("UPDATE versions SET body_z = x'28b52ffd0058' WHERE id = 1")  # a damaged zstd frame
+    assert apply(db, _obs("r1", 4, "article", article_data(_item(first)), PAGE)) == "applied"
+    apply(db, _finish("r1", 5, Tally()))
+    (reason,) = [r[0] for r in db.execute("SELECT reason FROM failures")]
+    assert reason.startswith("store write failed: recording failed: BodyError")
+    row = db.execute("SELECT status, new, edited, failed FROM crawls").fetchone()
+    assert tuple(row) == ("failed", 1, 1, 1)
+    assert [r[0] for r in db.execute("SELECT kind FROM events ORDER BY id")] == ["new", "edited"]
+    db.close()

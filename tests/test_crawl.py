@@ -66,7 +66,12 @@ def test_edit_makes_exactly_one_edited_event_with_the_diff(cli: Cli, sites: Samp
         edited[0]["previous_version_id"],
         edited[0]["version_id"],
     )
-    assert '"150"' in kept["hunks"] or "150" in kept["hunks"]
+    from common.diff import versions_diff
+    from store.queries import version
+
+    old, new = version(db, kept["old_version_id"]), version(db, kept["new_version_id"])
+    assert old is not None and new is not None
+    assert kept["hunks"] == versions_diff(old, new) and '"150"' in kept["hunks"]
     # The first crawl is a baseline (counted, not listed), so the whole day reports the edit of
     # a known article; since the first crawl, the same edit.
     today = json.loads(cli("digest", "--format", "json").stdout)
