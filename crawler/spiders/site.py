@@ -210,19 +210,16 @@ class SiteSpider(scrapy.Spider):
         links = [(link.url, link.text) for link in self._links.extract_links(response)]
         # Only a page read whole is remembered: a cut one would hide the links after the cut
         # at every 304 to come (its links are still followed now, as before); nor one that
-        # links to none of the site's pages (an error or maintenance page sent as a 200).
-        if itself and not transfer_damage(response.body, response.flags, True) and self._leads_on(links):
+        # links to no other page of the site (an error page sent as a 200).
+        if itself and not transfer_damage(response.body, response.flags, True) and self._leads_on(links, clean):
             etag, modified = header(response, "ETag"), header(response, "Last-Modified")
             self.run.listing_read(Listing(clean, etag, modified, title, tuple(links)))
         yield from self._follow(links)
 
-    def _leads_on(self, links: list[tuple[str, str]]) -> bool:
-        """True when some link is to one of the site's articles or listing pages."""
-        for link, _ in links:
-            url = clean_url(link, self.tracking)
-            if self.site.owns(url) and (self.site.is_article(url) or self.site.is_listing(url)):
-                return True
-        return False
+    def _leads_on(self, links: list[tuple[str, str]], page: str) -> bool:
+        """True when some link is to another page of the site (whatever the registry's patterns
+        say now: they may say more at the next crawl, which replays the links through them)."""
+        return any(self.site.owns(url) and url != page for url in (clean_url(link, self.tracking) for link, _ in links))
 
     def _follow(self, links: Iterable[tuple[str, str]]) -> Iterator[scrapy.Request]:
         for link, text in links:
