@@ -49,6 +49,19 @@ DOWNLOADER_MIDDLEWARES_BASE = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.StrictRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.refresh.BodyMetaRefreshMiddleware": default_settings.DOWNLOADER_MIDDLEWARES_BASE[
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"
+    ],
+}
+# Scrapy's count of request and response bytes renders every request as raw HTTP to measure
+# it; newswatch counts its pages itself (crawler.runstatus). With meta refresh skipped on
+# answers without a body (above), a 5,000-article re-crawl took 9% less time.
+DOWNLOADER_STATS = False
+# Request depth is neither limited nor read here (a site's max_pages bounds a crawl), and
+# tagging every followed request with it cost a re-crawl a few percent of its time.
+SPIDER_MIDDLEWARES_BASE = {
+    k: v for k, v in default_settings.SPIDER_MIDDLEWARES_BASE.items() if not k.endswith(".DepthMiddleware")
 }
 # A response bigger than this (after decompression) fails its page; sites set max_download_mb.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024

@@ -69,7 +69,8 @@ class Page:
 
 @dataclass
 class Fault:
-    """How one path misbehaves: kind is status, cut, nolength, inject, truncate, redirect, gzip or hang."""
+    """How one path misbehaves: kind is status, cut, nolength, inject, truncate, redirect, refresh
+    (a 200 page whose meta refresh sends the reader to `location`), gzip or hang."""
 
     kind: str
     status: int = 500
@@ -275,6 +276,9 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
                     b"",
                     headers={"Location": fault.location},
                 )
+            elif fault.kind == "refresh":
+                tag = f'<meta http-equiv="refresh" content="0; url={fault.location}">'
+                self._send(200, f"<!DOCTYPE html><html><head>{tag}</head><body></body></html>".encode())
             elif fault.kind == "inject":
                 self._send(200, inject_garbage(body))
             elif fault.kind == "truncate":

@@ -178,6 +178,23 @@ def test_a_link_that_redirects_to_an_article_is_that_article_and_no_failure(tmp_
             assert cli("history", site.url(old)).stdout.count("\n  v") == 1
 
 
+def test_a_page_whose_meta_refresh_leads_to_an_article_is_that_article(tmp_path: Path) -> None:
+    """Meta refresh is still followed although newswatch skips it on answers without a body (304s)."""
+    with FaultSite(articles=2) as site:
+        target, old = site.paths()[0], "/news/9999.html"
+        site.fault(old, Fault("refresh", location=target))
+        site.extra_links = [old]
+        listing = site.listing
+        site.listing = lambda: listing().replace(f'href="{target}"'.encode(), b'href="/elsewhere"')  # type: ignore[method-assign]
+        cli = _cli(site, tmp_path)
+        result = cli("crawl")
+        state = _state(cli.db_path)
+        assert ", 0 failed" in _summary(result), _summary(result)
+        assert state["articles"] == 2 and state["events"] == ["new", "new"] and state["failures"] == {}
+        assert site.hits(target) == 1
+        assert cli("history", site.url(old)).stdout.count("\n  v") == 1
+
+
 def test_an_article_linked_only_with_a_fragment_is_fetched(tmp_path: Path) -> None:
     with FaultSite(articles=2) as site:
         hidden = "/news/2000.html"

@@ -8,7 +8,6 @@ from lxml import etree
 
 from .blocks import Block, Link, clean_text
 from .regions import clear_prose_regions, is_chrome_element, is_emphasis_element, mark_teaser_articles
-from .soup import soup_tree
 
 DROP_TAGS = [
     "script",
@@ -93,11 +92,19 @@ def parse(text: str) -> etree._Element:
         parser.feed(text)
         root = parser.close()
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return soup_tree(text)
+        return _soup_tree(text)
     error = parser.feed_error_log.last_error
     if error is not None and error.level == etree.ErrorLevels.FATAL:
-        return soup_tree(text)  # the tree stops where libxml2 gave up: the rest of the page is lost
+        return _soup_tree(text)  # the tree stops where libxml2 gave up: the rest of the page is lost
     return root if root is not None else etree.Element("html")
+
+
+def _soup_tree(text: str) -> etree._Element:
+    # Imported on first use: BeautifulSoup (and soupsieve's selector grammar, compiled as it is
+    # imported) cost every process 40 ms to start, and few pages ever need it.
+    from .soup import soup_tree
+
+    return soup_tree(text)
 
 
 def cut_markup(text: str) -> str:
