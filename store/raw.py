@@ -68,7 +68,9 @@ def pack(page: bytes, site_dict: SiteDict | None) -> bytes:
     """The blob to keep for a page: zstd with the site's dictionary (or none), with a checksum."""
     if site_dict is None:
         return zstd.compress(page, options=_OPTIONS)
-    return zstd.compress(page, options=_OPTIONS, zstd_dict=site_dict.zdict)
+    # Digested once and kept by the ZstdDict: handed over undigested, the 110 KB dictionary was
+    # loaded again for every page (0.33 ms a page; 0.10 ms digested, the same bytes out).
+    return zstd.compress(page, options=_OPTIONS, zstd_dict=site_dict.zdict.as_digested_dict)
 
 
 def unpack(db: Database, blob: bytes) -> bytes:
