@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -23,8 +24,15 @@ from sqlite_utils import Database
 from crawler.extract import SiteProfile
 from crawler.items import ArticleItem, FileItem
 from crawler.lock import SiteLock
-from crawler.outcomes import PageOutcome, StoreWriteError
-from crawler.recording import file_identity, store_article, store_article_at, store_file, store_outcome
+from crawler.outcomes import PageOutcome, StoreWriteError, Verb
+from crawler.recording import (
+    file_identity,
+    store_article,
+    store_article_at,
+    store_file,
+    store_not_modified,
+    store_outcome,
+)
 from crawler.runstatus import Tally, run_status
 from crawler.siteview import SiteView, StoreView
 from crawler.upkeep import after_crawl
@@ -35,6 +43,12 @@ from store.listings import Listing, remember_listings
 from store.record import now_iso
 
 logger = logging.getLogger(__name__)
+# A re-crawl is mostly articles answering 304, and a transaction each was a twentieth of its
+# time: they are written together, at most this many or this long after the first of them
+# (and before any other write, so the store sees a crawl's writes in order). A crawl killed
+# meanwhile loses only their "last checked" time: they are checked again by the next crawl.
+HOLD_304 = 200
+HOLD_304_SECONDS = 1.0
 
 
 class Backend(Protocol):
@@ -99,6 +113,8 @@ class LocalBackend:
         self._recording: dict[str, asyncio.Future[PageOutcome]] = {}
         self.store_identity: tuple[int, int] | None = None
         self.recorded_by_workers = 0  # articles a worker recorded (the crawl's stats say how many)
+        self._held: list[str] = []  # keys of articles that answered 304, not written yet
+        self._held_since = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -170,9 +186,30 @@ class LocalBackend:
 
     def outcome(self, outcome: PageOutcome, gone_after: int) -> str | None:
         assert self.db is not None
-        with write_turn_of_the_workers():
-            miss = store_outcome(self.db, self.site, outcome, self.run_id, now_iso(), gone_after)
+        if outcome.verb is Verb.NOT_MODIFIED and outcome.key and not outcome.file_of:
+            if not self._held:
+                self._held_since = time.monotonic()
+            self._held.append(outcome.key)
+            if len(self._held) >= HOLD_304 or time.monotonic() - self._held_since >= HOLD_304_SECONDS:
+                self.write_held()
+            return None
+        try:
+            self.write_held()
+        finally:  # its own write is tried even when the held ones failed
+            with write_turn_of_the_workers():
+                miss = store_outcome(self.db, self.site, outcome, self.run_id, now_iso(), gone_after)
         return f"gone      {outcome.url} ({miss.misses} misses in a row)" if miss and miss.gone else None
+
+    def write_held(self) -> None:
+        """Write the 304 answers held so far; StoreWriteError (how many) when the store refuses them."""
+        if not self._held or self.db is None:
+            return
+        keys, self._held = self._held, []
+        try:
+            with write_turn_of_the_workers():
+                store_not_modified(self.db, keys, self.run_id, now_iso())
+        except sqlite3.Error as exc:
+            raise StoreWriteError(f"{len(keys)} articles' 304 answers not recorded: {exc}") from exc
 
     def listings(self, listings: list[Listing]) -> None:
         assert self.db is not None
@@ -182,6 +219,11 @@ class LocalBackend:
     def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
         assert self.db is not None and self.run_id is not None
         try:
+            try:
+                self.write_held()
+            except StoreWriteError as exc:  # the run says so; its row is still closed
+                tally.store_failed(str(exc))
+                logger.error("[%s] %s", self.site, exc)
             status, error = run_status(reason, tally)
             with write_turn_of_the_workers():  # (another site's crawl in this process may be recording)
                 finish_crawl(self.db, self.run_id, tally.counts, status, error)

@@ -17,7 +17,13 @@ from crawler.rebase import rebase_under
 from crawler.workers import taking_turn, write_turn
 from store import Outcome, open_db, record
 from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
-from store.checks import MissResult, record_check_failed, record_missing, record_not_modified
+from store.checks import (
+    MissResult,
+    record_all_not_modified,
+    record_check_failed,
+    record_missing,
+    record_not_modified,
+)
 from store.crawls import record_failure
 from store.diffs import diff_edit
 from store.record import Fetch, now_iso
@@ -125,6 +131,11 @@ def store_file(db: Database, item: FileItem, crawl_id: int | None, fetched_at: s
         reason = "not recorded: its article could not be stored"
         return PageOutcome(Verb.SKIPPED, item.url, key, reason=reason, file_of=item.article_key)
     return PageOutcome(_FILE_VERBS[outcome], item.url, key, file_of=item.article_key)
+
+
+def store_not_modified(db: Database, keys: list[str], crawl_id: int | None, fetched_at: str) -> None:
+    """Record 304 answers to several known articles at once (an unknown key is passed over)."""
+    record_all_not_modified(db, keys, Fetch(fetched_at=fetched_at, crawl_id=crawl_id))
 
 
 def store_outcome(

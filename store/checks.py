@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,19 +24,32 @@ class MissResult:
 
 def record_not_modified(db: Database, key: str, fetch: Fetch) -> bool:
     """A 304 answer: the article was checked and is unchanged. False for an unknown article."""
-    sets = "last_checked = ?, last_seen = ?, misses = 0, status = 'live', last_status = 304, last_error = NULL"
     with write(db):
-        # The common case in one statement: the article by its own key, not gone (most of a re-crawl).
-        if db.execute(
-            f"UPDATE articles SET {sets} WHERE key = ? AND status != 'gone'", [fetch.fetched_at, fetch.fetched_at, key]
-        ).rowcount:
-            return True
-        row = find_article(db, [key])
-        if row is None:
-            return False
-        if row["status"] == "gone":
-            _event(db, "back", row, fetch)
-        db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [fetch.fetched_at, fetch.fetched_at, row["id"]])
+        return _not_modified(db, key, fetch)
+
+
+def record_all_not_modified(db: Database, keys: Sequence[str], fetch: Fetch) -> list[str]:
+    """304 answers to several articles, in one transaction; the keys of unknown articles."""
+    with write(db):
+        return [key for key in keys if not _not_modified(db, key, fetch)]
+
+
+_NOT_MODIFIED = "last_checked = ?, last_seen = ?, misses = 0, status = 'live', last_status = 304, last_error = NULL"
+
+
+def _not_modified(db: Database, key: str, fetch: Fetch) -> bool:
+    # The common case in one statement: the article by its own key, not gone (most of a re-crawl).
+    if db.execute(
+        f"UPDATE articles SET {_NOT_MODIFIED} WHERE key = ? AND status != 'gone'",
+        [fetch.fetched_at, fetch.fetched_at, key],
+    ).rowcount:
+        return True
+    row = find_article(db, [key])
+    if row is None:
+        return False
+    if row["status"] == "gone":
+        _event(db, "back", row, fetch)
+    db.execute(f"UPDATE articles SET {_NOT_MODIFIED} WHERE id = ?", [fetch.fetched_at, fetch.fetched_at, row["id"]])
     return True
 
 

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from newswatch.samples import SampleSites
 from store import open_db
+from store.checks import record_all_not_modified, record_not_modified
+from store.record import Fetch, now_iso
 
 from .conftest import Cli, table_count
+from .faults import FaultSite
 
 PATH = "/www/english/c/2020-11-23/595351.shtml"
 
@@ -23,12 +26,64 @@ def _events(db_path: Path, kind: str) -> int:
 def test_recheck_sends_validators_and_a_304_makes_no_version(cli: Cli, sites: SampleSites, db_path: Path) -> None:
     cli("crawl", "cqc-en")
     sites.requests.clear()
+    mark = now_iso()
     out = cli("crawl", "cqc-en").stdout
     assert "6 unchanged (6 by 304)" in out
     conditional = [h for host, path, h in sites.requests if path == PATH]
     assert len(conditional) == 1
     assert conditional[0]["if-none-match"].startswith('"') and "if-modified-since" in conditional[0]
     assert table_count(db_path, "versions") == 6
+    _all_checked_by_304_since(db_path, mark, 6)
+
+
+def test_304s_held_to_be_written_together_are_all_written_when_the_crawl_ends(tmp_path: Path) -> None:
+    """A site without attachments: nothing but the run's end writes the held 304s."""
+    with FaultSite() as site:
+        registry = tmp_path / "faulty.toml"
+        registry.write_text(site.registry(), encoding="utf-8")
+        cli = Cli(registry, tmp_path / "store.db")
+        cli("crawl")
+        mark = now_iso()
+        assert "12 unchanged (12 by 304)" in cli("crawl").stdout
+        _all_checked_by_304_since(cli.db_path, mark, 12)
+
+
+def _all_checked_by_304_since(db_path: Path, mark: str, count: int) -> None:
+    # 304s are written together (crawler.backends.HOLD_304): every one of them by the run's end.
+    db = open_db(db_path)
+    rows = list(db.query("SELECT last_checked, last_status FROM articles WHERE last_status = 304"))
+    assert len(rows) == count and all(r["last_checked"] >= mark for r in rows), rows
+
+
+def test_304s_written_together_leave_the_store_as_written_one_by_one(tmp_path: Path) -> None:
+    """Live, gone (back: an event) and unknown articles, in one transaction or one at a time."""
+    stores = []
+    for name in ("apart", "together"):
+        db = open_db(tmp_path / f"{name}.db")
+        for n, status in enumerate(["live", "gone", "live"]):
+            db.execute(
+                "INSERT INTO articles (key, url, site, first_seen, last_seen, last_checked, status, misses)"
+                " VALUES (?, ?, 's', '2026-01-01', '2026-01-01', '2026-01-01', ?, ?)",
+                [f"k{n}", f"http://x/{n}", status, 3 if status == "gone" else 0],
+            )
+        db.conn.commit()
+        fetch = Fetch(fetched_at="2026-11-22T08:00:00.000+00:00", crawl_id=None)
+        keys = ["k0", "k1", "unknown"]
+        if name == "apart":
+            unknown = [key for key in keys if not record_not_modified(db, key, fetch)]
+        else:
+            unknown = record_all_not_modified(db, keys, fetch)
+        assert unknown == ["unknown"]
+        stores.append(
+            (
+                list(db.query("SELECT key, last_checked, last_seen, status, misses, last_status FROM articles")),
+                list(db.query("SELECT kind, article_id, at FROM events")),
+            )
+        )
+    assert stores[0] == stores[1]
+    articles, events = stores[1]
+    assert [a["status"] for a in articles] == ["live", "live", "live"] and [e["kind"] for e in events] == ["back"]
+    assert articles[2]["last_checked"] == "2026-01-01"  # not answered in this crawl
 
 
 def test_changed_page_is_fetched_in_full(cli: Cli, sites: SampleSites, db_path: Path) -> None:
