@@ -44,9 +44,10 @@ from store.record import now_iso
 
 logger = logging.getLogger(__name__)
 # A re-crawl is mostly articles answering 304, and a transaction each was a twentieth of its
-# time: they are written together, at most this many or this long after the first of them
-# (and before any other write, so the store sees a crawl's writes in order). A crawl killed
-# meanwhile loses only their "last checked" time: they are checked again by the next crawl.
+# time: they are written together, once this many are held or a 304 comes this long after
+# the first held one, before any other write (so the store sees a crawl's writes in order)
+# and when the run ends. A crawl killed meanwhile loses only their "last checked" time: they
+# are checked again by the next crawl.
 HOLD_304 = 200
 HOLD_304_SECONDS = 1.0
 
