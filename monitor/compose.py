@@ -16,25 +16,31 @@ from .digest import Digest, build_digest, iso
 
 @dataclass(frozen=True)
 class Window:
-    """The time a digest covers (UTC ISO strings, start included, end excluded) and its label."""
+    """The time a digest covers (UTC ISO strings, start included, end excluded) and its label.
+
+    late_after, for a window that starts where the previous digest ended: the newest event
+    that digest read; events stamped before the window but committed after it are this one's.
+    """
 
     start: str
     end: str
     label: str
+    late_after: int | None = None
 
 
 def since_last_digest(db: Database, now: datetime, tz_label: str) -> Window:
-    """What the monitor's next digest covers: from where the previous one ended (else a day ago) to now."""
+    """What the monitor's next digest covers: from where the previous one ended (else a day
+    ago) to now, and the events that committed too late for the previous one."""
     covered = digests_cover_until(db)
-    start = covered or iso(now - timedelta(days=1))
-    return Window(start, iso(now), f"{now:%Y-%m-%d %H:%M} ({tz_label})")
+    start, late_after = covered if covered is not None else (iso(now - timedelta(days=1)), None)
+    return Window(start, iso(now), f"{now:%Y-%m-%d %H:%M} ({tz_label})", late_after)
 
 
 def compose_digest(db: Database, config: Config, window: Window, now: datetime) -> Digest:
     """The digest of a window: events (first crawls as baselines), attention notes, watchlist
     marks, site display names and links to the web view, in the order every format shows."""
     monitor = config.monitor
-    digest = build_digest(db, window.start, window.end, window.label, monitor.new_window_days)
+    digest = build_digest(db, window.start, window.end, window.label, monitor.new_window_days, window.late_after)
     digest.titles = {s.name: s.display_name for s in config.sites}
     digest.base_url = monitor.base_url
     digest.attention = needs_attention(db, [s.name for s in config.sites], monitor.failing_runs)

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from common.diff import ALGORITHM, DIFF_FIELDS, Hunk, field_diffs, versions_diff
 from store.diffs import cached_diff, save_diff
-from store.queries import baselines, event_rows, version
+from store.queries import baselines, event_rows, newest_event_id, version
 
 from .attachments import AttachmentChange, attachment_changes
 
@@ -95,6 +95,7 @@ class Digest:
     baselines: list[Baseline] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)  # site name -> display name, in registry order
     base_url: str | None = None  # where `newswatch serve` is reached: items link to its pages
+    events_upto: int = 0  # the newest event it read: a later one is the next digest's
 
     def title_of(self, site: str) -> str:
         """The site's display name."""
@@ -176,10 +177,16 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def build_digest(db: Database, start: str, end: str, label: str, new_window_days: float = 3.0) -> Digest:
-    """Collect the window's events; an article new in the window is not also listed as edited."""
-    digest = Digest(start, end, label)
-    events = event_rows(db, start, end)
+def build_digest(
+    db: Database, start: str, end: str, label: str, new_window_days: float = 3.0, late_after: int | None = None
+) -> Digest:
+    """Collect the window's events; an article new in the window is not also listed as edited.
+
+    late_after: the newest event the previous digest had read; events stamped before this
+    window that committed after it (see store.db.m014_digest_events_upto) are listed here.
+    """
+    digest = Digest(start, end, label, events_upto=newest_event_id(db))
+    events = event_rows(db, start, end, digest.events_upto, late_after)
     is_baseline = _baseline_test(db, new_window_days)
     counted: dict[str, int] = {}
     listed_new: set[int] = set()

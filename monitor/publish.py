@@ -71,7 +71,7 @@ def publish_digest(db: Database, config: Config, digest: Digest, window: Window,
     # the rest of the day, which the next digest must still report.
     end = min(window.end, iso(now))
     with write(db):
-        record_digest(db, window.start, end, iso(now), len(digest.new), len(digest.edited), first)
+        record_digest(db, window.start, end, iso(now), len(digest.new), len(digest.edited), first, digest.events_upto)
     for error in done.errors:
         logger.error("digest: %s", error)
     return done

@@ -535,3 +535,12 @@ def m013_listings(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS()
+def m014_digest_events_upto(db: Database) -> None:
+    """The newest event each delivered digest had read. An event is stamped before its
+    transaction commits, so one can commit after a digest whose time it falls in was read;
+    the next digest finds it by its id (newer than what the last digest read) and lists it
+    (monitor.compose.since_last_digest). Digests delivered before this know no id."""
+    db.execute("ALTER TABLE digests ADD COLUMN events_upto INTEGER")

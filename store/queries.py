@@ -178,18 +178,36 @@ def last_digest(db: Database) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def digests_cover_until(db: Database) -> str | None:
-    """The latest moment a delivered digest covered (a past day delivered again moves nothing back)."""
-    row = db.execute("SELECT max(end) FROM digests").fetchone()
-    return str(row[0]) if row and row[0] else None
+def digests_cover_until(db: Database) -> tuple[str, int | None] | None:
+    """Where the delivered digests end: the latest moment one covered (a past day delivered
+    again moves nothing back) and the newest event that one had read (None before m014)."""
+    row = db.execute("SELECT end, events_upto FROM digests ORDER BY end DESC, id DESC LIMIT 1").fetchone()
+    return (str(row[0]), row[1]) if row else None
 
 
-def record_digest(db: Database, start: str, end: str, written_at: str, new: int, edited: int, paths: str) -> None:
+def record_digest(
+    db: Database,
+    start: str,
+    end: str,
+    written_at: str,
+    new: int,
+    edited: int,
+    paths: str,
+    events_upto: int | None = None,
+) -> None:
     """Remember a written digest, so the next one starts where it ended."""
     db.execute(
-        "INSERT INTO digests (start, end, written_at, new, edited, paths) VALUES (?, ?, ?, ?, ?, ?)",
-        [start, end, written_at, new, edited, paths],
+        "INSERT INTO digests (start, end, written_at, new, edited, paths, events_upto) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [start, end, written_at, new, edited, paths, events_upto],
     )
+
+
+def newest_event_id(db: Database) -> int:
+    """The id of the newest event (0 for none). Events are numbered in the order their
+    transactions commit (SQLite has one writer at a time), so a reader that saw this id has
+    seen every event up to it."""
+    row = db.execute("SELECT max(id) FROM events").fetchone()
+    return int(row[0] or 0)
 
 
 def versions_with_fields(db: Database, site: str, limit: int) -> list[dict[str, Any]]:
@@ -224,18 +242,33 @@ def baselines(db: Database) -> dict[str, dict[str, Any]]:
     return {r["site"]: {"started": r["started"], "upto": r["done_id"] or r["last_id"]} for r in rows}
 
 
-def event_rows(db: Database, start: str, end: str) -> list[dict[str, Any]]:
-    """The window's new, edited, gone and back events with their version's fields, oldest first."""
-    return list(
-        db.query(
-            """SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
-                      e.crawl_id, e.changed_fields, e.details, a.url, a.current_version_id
-               FROM events e JOIN articles a ON a.id = e.article_id
-               WHERE e.at >= ? AND e.at < ? AND e.kind IN ('new', 'edited', 'gone', 'back')
-               ORDER BY e.at, e.id""",
-            [start, end],
-        )
-    )
+_EVENT_COLUMNS = """e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
+                     e.crawl_id, e.changed_fields, e.details, a.url, a.current_version_id"""
+# The unary + keeps each query on its own index: the window's on events(kind, at), the late
+# events' on the ids (a few past the last digest's), never a walk through every old event.
+_WINDOW_EVENTS = f"""SELECT {_EVENT_COLUMNS} FROM events e JOIN articles a ON a.id = e.article_id
+    WHERE e.kind IN ('new', 'edited', 'gone', 'back') AND e.at >= ? AND e.at < ? AND +e.id <= ?
+    ORDER BY e.at, e.id"""
+_LATE_EVENTS = f"""SELECT {_EVENT_COLUMNS} FROM events e JOIN articles a ON a.id = e.article_id
+    WHERE e.id > ? AND e.id <= ? AND +e.kind IN ('new', 'edited', 'gone', 'back') AND +e.at < ?"""
+
+
+def event_rows(
+    db: Database, start: str, end: str, upto: int | None = None, late_after: int | None = None
+) -> list[dict[str, Any]]:
+    """The window's new, edited, gone and back events with their version's fields, oldest first.
+
+    upto: only events up to this id (what a digest read first; a later one is the next
+    digest's). late_after: also the events stamped before the window that committed after a
+    digest which had read up to this id.
+    """
+    limit = newest_event_id(db) if upto is None else upto
+    rows = list(db.query(_WINDOW_EVENTS, [start, end, limit]))
+    if late_after is not None:
+        late = list(db.query(_LATE_EVENTS, [late_after, limit, start]))
+        if late:
+            rows = sorted([*rows, *late], key=lambda r: (r["at"], r["event_id"]))
+    return rows
 
 
 _FEED_SQL = """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,8 @@ from sqlite_utils import Database
 
 from crawler.config import Config, MonitorConfig, Site
 from crawler.extract import Article
-from monitor.compose import Window, compose_digest
+from monitor.compose import Window, compose_digest, since_last_digest
+from monitor.digest import iso
 from monitor.html import render_html
 from monitor.publish import publish_digest
 from monitor.render import render
@@ -112,6 +113,28 @@ def test_html_marks_each_items_language_and_reads_in_dark_mode(db: Database) -> 
     dark = page.split("@media (prefers-color-scheme:dark)")[1].split("}}")[0]
     for variable in ("--bg", "--fg", "--watch-bg", "--watch-fg", "--alert", "--ins-bg", "--del-bg"):
         assert f"{variable}:" in dark  # every colour the page uses has a dark-mode value
+
+
+def test_an_event_committed_after_the_digest_of_its_moment_is_in_the_next_digest_once(
+    db: Database, tmp_path: Path
+) -> None:
+    """An event is stamped before its transaction commits. One that commits after the digest
+    covering its moment was read (a crawl waiting for the store's lock) would fall between two
+    digests: the next one finds it by its id, and the one after does not list it again."""
+    _crawl(db, "cqc-en", [_article("cqc-en", 1, date(2024, 1, 1))], DAY1)  # the site's baseline
+    moments = [NOW, NOW + timedelta(hours=6), NOW + timedelta(hours=12)]
+    digests = []
+    for n, now in enumerate(moments):
+        if n == 1:  # stamped a minute before the first digest, committed only after it was read
+            late = iso(NOW - timedelta(minutes=1))
+            _crawl(db, "cqc-en", [_article("cqc-en", 2, date(2026, 3, 10), "Late notice")], late)
+        window = since_last_digest(db, now, "UTC")
+        digest = compose_digest(db, CONFIG, window, now)
+        publish_digest(db, CONFIG, digest, window, tmp_path / "out", now, f"d{n}")
+        digests.append(digest)
+    assert digests[1].start == iso(NOW)  # the late event's moment lies before its window
+    assert [[i.title for i in d.new] for d in digests] == [[], ["Late notice"], []]
+    assert [r[0] for r in db.execute("SELECT events_upto FROM digests ORDER BY id")] == [1, 2, 2]
 
 
 def test_skip_empty_writes_and_sends_nothing_but_moves_on(db: Database, tmp_path: Path) -> None:
