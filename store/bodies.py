@@ -11,6 +11,8 @@ is unpacked first. Every packing is checked to unpack to the exact text before i
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 from sqlite_utils import Database
@@ -42,24 +44,40 @@ def body(db: Database, version_id: int) -> str:
     return body_of(db, {"id": version_id, "body": row[0], "body_z": row[1], "body_base": row[2]})
 
 
+# Bodies unpacked lately, per open store, by version id. `history` and `export --all-versions`
+# read an article's versions one after another, each packed against the next: without them,
+# every version unpacked the whole chain above it again (1,000 versions: 8.6 s of `history`).
+# A version's text never changes (only how it is kept), and no version is ever deleted.
+_UNPACKED: weakref.WeakKeyDictionary[Database, OrderedDict[int, str]] = weakref.WeakKeyDictionary()
+_UNPACKED_KEPT = 64
+
+
 def _unpack(db: Database, version_id: int, blob: bytes, base_id: int) -> str:
-    # Walk the chain of bases to the plain body at its end, then unpack back up it: a loop,
-    # not recursion, so an article edited a thousand times still reads (each edit adds a link).
-    chain = [blob]
+    # Walk the chain of bases to a body at hand (plain, or unpacked lately), then unpack back
+    # up it: a loop, not recursion, so an article edited a thousand times still reads.
+    unpacked = _UNPACKED.setdefault(db, OrderedDict())
+    chain = [(version_id, blob)]
     while True:
         if len(chain) > _MAX_CHAIN:
             raise BodyError(f"version {version_id}: its body's chain of bases is longer than {_MAX_CHAIN}")
+        if base_id in unpacked:
+            text = unpacked[base_id]
+            break
         base = db.execute("SELECT body, body_z, body_base FROM versions WHERE id = ?", [base_id]).fetchone()
         if base is None:
             raise BodyError(f"version {version_id}: its body's base version {base_id} is missing")
         if base[1] is None:
             text = str(base[0] or "")
             break
-        chain.append(base[1])
+        chain.append((base_id, base[1]))
         base_id = base[2]
     try:
-        for packed in reversed(chain):
+        for link_id, packed in reversed(chain):
             text = zstd.decompress(packed, zstd_dict=_dictionary(text)).decode("utf-8")
+            unpacked[link_id] = text
+            unpacked.move_to_end(link_id)
+            if len(unpacked) > _UNPACKED_KEPT:
+                unpacked.popitem(last=False)
     except (zstd.ZstdError, ValueError) as exc:  # ValueError: not UTF-8, or a base too short for a dictionary
         raise BodyError(f"version {version_id}: its body cannot be unpacked: {exc}") from exc
     return text

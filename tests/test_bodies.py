@@ -113,3 +113,24 @@ def test_an_article_edited_over_a_thousand_times_reads_back(tmp_path: Path) -> N
     oldest = db.execute("SELECT id FROM versions ORDER BY id LIMIT 1").fetchone()[0]
     assert body(db, oldest).startswith("A notice on the rules, revision 1. ")
     assert db.execute("SELECT count(*) FROM versions WHERE body_z IS NOT NULL").fetchone()[0] == 1_099
+
+
+def test_bodies_unpacked_in_any_order_read_back_exactly(tmp_path: Path) -> None:
+    """Bodies unpacked lately are kept to unpack the next one on the chain (history reads an
+    article's versions one after another); more versions than are kept, in every order."""
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(8)
+    text, written = _text(rng), []
+    for step in range(150):
+        text = _edit(rng, text)
+        if not written or text != written[-1]:  # (an edit that changed nothing makes no version)
+            written.append(text)
+        _record(db, text, step % 60)
+    ids = [v for (v,) in db.execute("SELECT id FROM versions ORDER BY id")]
+    assert len(ids) > 64 * 2  # more than store.bodies keeps unpacked
+    shuffled = ids[:]
+    rng.shuffle(shuffled)
+    for order in (ids[::-1], ids, shuffled, ids[::-1]):
+        reader = open_db(tmp_path / "s.db")  # a fresh connection: nothing unpacked yet
+        assert {v: body(reader, v) for v in order} == dict(zip(ids, written, strict=True))
+        reader.close()
