@@ -17,6 +17,7 @@ from crawler.rebase import rebase_under
 from crawler.workers import taking_turn, write_turn
 from store import Outcome, open_db, record
 from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
+from store.bodies import BodyError
 from store.checks import (
     MissResult,
     record_all_not_modified,
@@ -56,7 +57,7 @@ def store_article(
         inside = db.conn.in_transaction  # the writer records inside its own transaction
         try:
             diff_edit(db, result.event_id)  # once, now: digests read it back
-        except sqlite3.Error as exc:  # the edit is stored; a digest computes a missing diff itself
+        except (sqlite3.Error, BodyError) as exc:  # the edit is stored; a digest computes a missing diff itself
             if inside and not db.conn.in_transaction:
                 raise  # SQLite rolled the whole transaction back (a full disk): the edit is not stored
             logger.warning("the diff of %s was not kept: %s", item.article.url, exc)

@@ -260,7 +260,8 @@ def stored_diffs(
         data = json.loads(cached)
         return {name: [Hunk.from_dict(h) for h in data[name]] for name in fields if name in data}
     text = versions_diff(before, after)
-    save_diff(db, before["id"], after["id"], ALGORITHM, text)
+    if "body_error" not in before and "body_error" not in after:  # a diff from an unreadable body is not kept
+        save_diff(db, before["id"], after["id"], ALGORITHM, text)
     data = json.loads(text)
     return {name: [Hunk.from_dict(h) for h in data[name]] for name in fields}
 

@@ -154,10 +154,13 @@ def history(obj: Context, url: str, as_json: bool) -> None:
         read = f"extractor {v['extractor'] or '?'}" + (
             f", re-read from v{v['derived_from']}" if v["derived_from"] else ""
         )
+        chars = f"{v['body_chars']} chars" if "body_error" not in v else "body unreadable"
         click.echo(
             f"  v{v['id']:<5} {v['fetched_at']}  {v['fingerprint'][:12]}  {v['published'] or '-':<10}  "
-            f"{v['body_chars']} chars  [{read}]  {v['title']}{current}"
+            f"{chars}  [{read}]  {v['title']}{current}"
         )
+        if "body_error" in v:
+            click.echo(f"         {v['body_error']}")
     for e in events_of(db, article["id"]):
         fields = f" ({', '.join(json.loads(e['changed_fields']))})" if e["changed_fields"] else ""
         click.echo(f"  {e['at']}  {e['kind']}{fields}")

@@ -40,6 +40,7 @@ def diff_edit(db: Database, event_id: int | None) -> None:
     row = db.execute("SELECT previous_version_id, version_id FROM events WHERE id = ?", [event_id]).fetchone()
     if row is None or row[0] is None or row[1] is None or cached_diff(db, row[0], row[1], ALGORITHM):
         return
-    before, after = version(db, row[0]), version(db, row[1])  # an old version's body is kept packed
+    # An old version's body is kept packed; one that cannot be read back raises (no diff kept).
+    before, after = version(db, row[0], strict=True), version(db, row[1], strict=True)
     if before and after:
         save_diff(db, row[0], row[1], ALGORITHM, versions_diff(before, after))

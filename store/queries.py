@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -10,9 +11,11 @@ from sqlite_utils import Database
 
 from common.urls import DEFAULT_TRACKING_PARAMS, url_key
 
-from .bodies import body_of
+from .bodies import BodyError, body_of
 from .identity import find_article
 from .record import raw_page
+
+logger = logging.getLogger(__name__)
 
 _EVENT_SQL = """
 SELECT e.id AS event_id, e.kind, e.at, e.site, e.article_id, e.version_id, e.previous_version_id,
@@ -33,8 +36,8 @@ def events_between(db: Database, start: str, end: str, kinds: tuple[str, ...] = 
     return list(db.query(_EVENT_SQL.format(kinds=filt), params))
 
 
-def version(db: Database, version_id: int | None) -> dict[str, Any] | None:
-    """One version row without its raw page."""
+def version(db: Database, version_id: int | None, strict: bool = False) -> dict[str, Any] | None:
+    """One version row without its raw page (its body as `with_body` reads it)."""
     if version_id is None:
         return None
     rows = list(
@@ -44,13 +47,29 @@ def version(db: Database, version_id: int | None) -> dict[str, Any] | None:
             [version_id],
         )
     )
-    return with_body(db, rows[0]) if rows else None
+    return with_body(db, rows[0], strict) if rows else None
 
 
-def with_body(db: Database, row: dict[str, Any]) -> dict[str, Any]:
-    """A version row with its body as text (an old version's is kept packed: store/bodies.py)."""
-    text = body_of(db, {"id": row.get("version_id", row.get("id")), **row}) if row.get("body_z") else row.get("body")
-    return {k: v for k, v in {**row, "body": text}.items() if k not in ("body_z", "body_base")}
+def with_body(db: Database, row: dict[str, Any], strict: bool = False) -> dict[str, Any]:
+    """A version row with its body as text (an old version's is kept packed: store/bodies.py).
+
+    A packed body that cannot be read back (its bytes damaged on disk) raises BodyError when
+    strict (what is computed from it is kept: a stored diff); otherwise the row comes with
+    an empty body and `body_error` saying why, so one damaged version does not take its
+    article's history, an export or a digest down with it.
+    """
+    out = {k: v for k, v in row.items() if k not in ("body_z", "body_base")}
+    if not row.get("body_z"):
+        return out
+    version_id = row.get("version_id", row.get("id"))
+    try:
+        out["body"] = body_of(db, {"id": version_id, **row})
+    except BodyError as exc:
+        if strict:
+            raise
+        logger.warning("the body of version %s cannot be read: %s", version_id, exc)
+        out["body"], out["body_error"] = "", str(exc)
+    return out
 
 
 def article_by_url(db: Database, url: str, tracking: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> dict[str, Any] | None:
@@ -69,7 +88,10 @@ def versions_of(db: Database, article_id: int) -> list[dict[str, Any]]:
         )
     )
     for row in rows:
-        row["body_chars"] = len(with_body(db, row)["body"] or "")
+        read = with_body(db, row)
+        row["body_chars"] = len(read["body"] or "")
+        if "body_error" in read:
+            row["body_error"] = read["body_error"]
         del row["body"], row["body_z"], row["body_base"]
     return rows
 

@@ -70,14 +70,14 @@ def serve_desk(folder: Path) -> Iterator[Desk]:
                 cwd=REPO, env=env, stdout=out, stderr=out,
             )  # fmt: skip
         try:
-            _wait_until_up(base, server, log)
+            wait_until_up(base, server, log)
             yield Desk(base, cli, sites, folder)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def _wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +17,9 @@ from store.bodies import body, pack_site_bodies
 from store.queries import version, versions_of
 from store.record import Fetch
 from store.search import SearchQuery, search
+
+from .conftest import REPO, Cli
+from .desk import free_port, wait_until_up
 
 URL = "https://www.cqc.com.cn/www/english/c/2024-01-05/1013.shtml"
 WORDS = [
@@ -134,3 +142,48 @@ def test_bodies_unpacked_in_any_order_read_back_exactly(tmp_path: Path) -> None:
         reader = open_db(tmp_path / "s.db")  # a fresh connection: nothing unpacked yet
         assert {v: body(reader, v) for v in order} == dict(zip(ids, written, strict=True))
         reader.close()
+
+
+def test_a_damaged_packed_body_leaves_every_reader_working(tmp_path: Path) -> None:
+    """A packed body whose bytes were damaged on disk makes its version (and the ones packed
+    below it) unreadable: each reader says so for those versions and shows the others, instead
+    of an article's history, an export, a digest or a web page failing whole."""
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(9)
+    text, written = _text(rng), []
+    for step in range(6):
+        text = _edit(rng, text) + f" Step {step}."
+        written.append(text)
+        _record(db, text, step)
+    ids = [v for (v,) in db.execute("SELECT id FROM versions ORDER BY id")]
+    blob = db.execute("SELECT body_z FROM versions WHERE id = ?", [ids[2]]).fetchone()[0]
+    damaged = bytes(b ^ 0x5A if i > 8 else b for i, b in enumerate(blob))
+    db.execute("UPDATE versions SET body_z = ? WHERE id = ?", [damaged, ids[2]])
+    db.conn.commit()
+    db.close()
+    cli = Cli(None, tmp_path / "s.db")
+    lines = [line for line in cli("history", URL).stdout.splitlines() if line.startswith("  v")]
+    assert ["body unreadable" in line for line in lines] == [True, True, True, False, False, False]
+    rows = [json.loads(line) for line in cli("export", "--all-versions").stdout.splitlines()]
+    assert [("body_error" in r, r["body"]) for r in rows] == [(True, "")] * 3 + [(False, t) for t in written[3:]]
+    # The day's edits, merged from the first one's earlier version, which cannot be read.
+    digest = json.loads(cli("digest", "--since", "2026-01-01T00:00:00.500+00:00", "--format", "json").stdout)
+    assert [item["url"] for item in digest["edited"]] == [URL]
+    assert "Step 5" in cli("diff", URL).stdout
+    port = free_port()
+    env = {**os.environ, "NEWSWATCH_DB": str(tmp_path / "s.db")}
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "newswatch", "serve", "--port", str(port)], cwd=REPO, env=env, stdout=out, stderr=out
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, server, log)
+        with urllib.request.urlopen(f"{base}/article/1", timeout=30) as page:
+            assert page.read().decode().count(">unreadable<") == 3
+        with urllib.request.urlopen(f"{base}/article/1/diff?a={ids[1]}&b={ids[3]}", timeout=30) as page:
+            assert f"The text of v{ids[1]} cannot be read from the store" in page.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
