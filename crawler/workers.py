@@ -15,7 +15,10 @@ import atexit
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,7 +47,10 @@ class ExtractionPool:
             context.set_forkserver_preload(["crawler.extract", "crawler.recording"])
             self.write_lock = context.Lock()
             self._executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(self.write_lock,)
+                max_workers=workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.write_lock, os.getpid()),
             )
 
     @property
@@ -84,12 +90,42 @@ _POOL: ExtractionPool | None = None
 _WRITE_TURN: Any = None
 
 
-def _start_worker(lock: Any) -> None:
+def _start_worker(lock: Any, crawl_pid: int) -> None:
     global _WRITE_TURN
     _WRITE_TURN = lock
     # Ctrl-C in a terminal reaches the whole process group: the crawl process stops the crawl
     # (and its pool); a worker interrupted mid-page would hand KeyboardInterrupt back as a result.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(crawl_pid,), name="newswatch-crawl-watch", daemon=True).start()
+
+
+def _end_with(crawl_pid: int) -> None:
+    """End this worker when the crawl process that started it is gone.
+
+    A crawl process that is killed (SIGKILL: the monitor stopping a hung crawl, the OOM
+    killer) never tells its workers to stop. They wait on their task queue forever (each
+    holds that queue's other end itself), and the forkserver waits for them: every killed
+    crawl left its whole pool behind, tens of MB each. A half-written page is safe to
+    abandon: SQLite rolls back a transaction that never committed.
+    """
+    try:
+        watched = os.pidfd_open(crawl_pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: ask every second instead
+        while _alive(crawl_pid):
+            time.sleep(1.0)
+        os._exit(0)
+    select.select([watched], [], [])  # readable once the process has ended
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the pid now names another user's process
+        return False
+    return True
 
 
 def write_turn() -> Any:

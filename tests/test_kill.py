@@ -57,7 +57,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path
         registry.write_text(site.registry(), encoding="utf-8")
         db_path = tmp_path / "store.db"
         env = {**os.environ, "NEWSWATCH_CONFIG": str(registry), "NEWSWATCH_DB": str(db_path)}
-        stored = []
+        stored, pools = [], []
         for round_ in range(KILLS):
             _publish(site, round_)  # each crawl finds new articles as well as known ones
             child = subprocess.Popen(
@@ -65,12 +65,17 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path
                 cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             time.sleep(rng.uniform(0.4, 2.4))  # from opening the store to the middle of the writes
+            pool = _descendants(child.pid)  # its extraction workers and their forkserver, once started
             child.send_signal(signal.SIGKILL)
             child.wait()
+            pools.append(len(pool))
+            left = _still_running(pool, within=10.0)
+            assert not left, f"the killed crawl left processes behind: {left}"
             if db_path.exists():
                 stored.append((_check_whole(db_path)["articles"], len(site.pages)))
         mid_crawl = [n for n, served in stored if n < served]
         assert len(mid_crawl) >= KILLS // 2, f"too few kills landed mid-crawl (seed {seed}): {stored}"
+        assert sum(1 for n in pools if n) >= KILLS // 2, f"too few kills with a pool running: {pools}"
         Cli(registry, db_path)("crawl")
         counts = _check_whole(db_path)
         total = len(site.pages)
@@ -78,6 +83,24 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path
         db = open_readonly(db_path)
         statuses = {r[0] for r in db.execute("SELECT status FROM crawls")}
         assert "running" not in statuses and "killed" in statuses
+
+
+def _still_running(pids: list[int], within: float) -> list[int]:
+    """Those of pids still running (not ended, nor a zombie) after waiting up to `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        running = [pid for pid in pids if _running(pid)]
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.2)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def _descendants(root: int) -> list[int]:
