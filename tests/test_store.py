@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from crawler.extract import Article
 from store import Outcome, StoreError, fingerprint, open_db, record
@@ -168,3 +170,32 @@ def test_a_store_written_by_the_release_before_the_migrations_were_renumbered_up
     db.close()
     fresh.close()
     assert open_readonly(path) is not None  # upgraded: read commands open it
+
+
+def test_a_store_is_migrated_in_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration that fails (or a process killed while it runs) leaves the store as it was:
+    no earlier migration of the same run committed, none half applied; the next open applies
+    them all. (The migrations' scripts go through sqlite-utils, whose executescript() keeps to
+    the open transaction where sqlite3's own would commit it first.)"""
+    import dataclasses
+
+    import store.db as store_db
+
+    last = store_db.MIGRATIONS._migrations[-1]
+
+    def fails(db: Database) -> None:
+        last.fn(db)
+        raise sqlite3.OperationalError("disk I/O error (injected)")
+
+    broken = [*store_db.MIGRATIONS._migrations[:-1], dataclasses.replace(last, fn=fails)]
+    monkeypatch.setattr(store_db.MIGRATIONS, "_migrations", broken)
+    path = tmp_path / "s.db"
+    with pytest.raises(StoreError, match="injected"):
+        open_db(path)
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall() == []
+    raw.close()
+    monkeypatch.undo()
+    db = open_db(path)
+    names = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert names == [m.name for m in store_db.MIGRATIONS._migrations]
