@@ -121,9 +121,7 @@ def _end_with(crawl_pid: int) -> None:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # the pid now names another user's process
+    except (ProcessLookupError, PermissionError):  # gone, or the pid now names another user's process
         return False
     return True
 

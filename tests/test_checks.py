@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crawler.backends import HOLD_304, LocalBackend
+from crawler.outcomes import PageOutcome, Verb
+from crawler.runstatus import Tally
 from newswatch.samples import SampleSites
 from store import open_db
 from store.checks import record_all_not_modified, record_not_modified
@@ -137,3 +140,40 @@ def test_old_articles_are_not_rechecked_unless_asked(sites: SampleSites, tmp_pat
     sites.demo_edit()
     out = cli("crawl", "cqc-en", "--recheck-all").stdout
     assert "1 edited, 5 unchanged (5 by 304)" in out
+
+
+def test_304s_are_written_once_200_are_held_and_before_any_other_write(tmp_path: Path) -> None:
+    """The crawl's backend on a real store: no 304 is written until HOLD_304 of them are held
+    (or another write comes, which writes them first), and the run's end writes the rest."""
+    path = tmp_path / "s.db"
+    db = open_db(path)
+    count = HOLD_304 + 50
+    for n in range(count):
+        db.execute(
+            "INSERT INTO articles (key, url, site, first_seen, last_seen, last_checked) VALUES (?, ?, 's', ?, ?, ?)",
+            [f"k{n}", f"http://x/{n}", "2026-01-01", "2026-01-01", "2026-01-01"],
+        )
+    db.close()
+
+    def checked() -> int:  # as another process reads the store
+        reader = open_db(path)
+        try:
+            return int(reader.execute("SELECT count(*) FROM articles WHERE last_status = 304").fetchone()[0])
+        finally:
+            reader.close()
+
+    backend = LocalBackend(path, workers=0)
+    assert backend.open("s")
+    for n in range(HOLD_304 - 1):
+        backend.outcome(PageOutcome(Verb.NOT_MODIFIED, f"http://x/{n}", f"k{n}", status=304), 3)
+    assert checked() == 0
+    backend.outcome(PageOutcome(Verb.NOT_MODIFIED, f"http://x/{HOLD_304 - 1}", f"k{HOLD_304 - 1}", status=304), 3)
+    assert checked() == HOLD_304
+    for n in range(HOLD_304, count - 1):
+        backend.outcome(PageOutcome(Verb.NOT_MODIFIED, f"http://x/{n}", f"k{n}", status=304), 3)
+    assert checked() == HOLD_304
+    backend.outcome(PageOutcome(Verb.FAILED, "http://x/other", "other", reason="HTTP 500"), 3)
+    assert checked() == count - 1  # written before the failure
+    backend.outcome(PageOutcome(Verb.NOT_MODIFIED, f"http://x/{count - 1}", f"k{count - 1}", status=304), 3)
+    backend.close("finished", Tally(), set())
+    assert checked() == count
