@@ -2,7 +2,8 @@
 
 For each size: a first crawl into a fresh store and the bare spider's crawl (alternating
 which goes first), then a second `newswatch crawl` of the unchanged site (every known article
-is re-checked with its validators and should answer 304) and a `--recheck-all` crawl. Each
+is re-checked with its validators and should answer 304), the bare spider sending that
+re-crawl's requests and nothing else (its reference), and a `--recheck-all` crawl. Each
 crawl is a child process; its CPU time and peak RSS come from wait4's rusage, its requests
 from the server's access log, the store's growth from plain sqlite3 counts.
 """
@@ -26,6 +27,7 @@ from . import serve, sitegen
 from .serve import Requests, Server
 
 TABLES = ("articles", "versions", "events", "crawls")
+CRAWLS = ("bare", "first", "recrawl", "bare_recrawl", "recheck_all")
 SITE = "bench"
 
 
@@ -221,9 +223,10 @@ def newswatch_command(config: Path, db: Path, recheck_all: bool = False) -> list
     return [*command, "--recheck-all"] if recheck_all else command
 
 
-def bare_command(config: Path) -> list[str]:
-    """The reference spider on the same registry entry."""
-    return [sys.executable, "-m", "bench.bare", "--config", str(config), SITE]
+def bare_command(config: Path, recheck: Path | None = None) -> list[str]:
+    """The reference spider on the same registry entry (with `recheck`: a re-crawl's requests, read from that store)."""
+    command = [sys.executable, "-m", "bench.bare", "--config", str(config), SITE]
+    return command if recheck is None else [*command, "--recheck", str(recheck)]
 
 
 @dataclass
@@ -233,6 +236,7 @@ class Repetition:
     bare: Run
     first: Run
     recrawl: Run
+    bare_recrawl: Run  # bare Scrapy sending the re-crawl's requests
     recheck_all: Run
 
 
@@ -261,12 +265,15 @@ def repetition(server: Server, config: Path, work: Path, index: int, timeout: fl
     else:
         first_run, bare_run = first(), bare()
     recrawl = _store_run(newswatch_command(config, db), server, logs / "recrawl.log", timeout, db)
+    # The same requests from bare Scrapy, with the validators the re-crawl read from the store.
+    bare_recrawl = run_child(bare_command(config, recheck=db), server, logs / "bare-recrawl.log", timeout)
     recheck = _store_run(newswatch_command(config, db, recheck_all=True), server, logs / "recheck-all.log", timeout, db)
-    for run, name in ((bare_run, "bare"), (first_run, "first"), (recrawl, "recrawl"), (recheck, "recheck-all")):
+    runs = ((bare_run, "bare"), (first_run, "first"), (recrawl, "recrawl"), (bare_recrawl, "bare-recrawl"))
+    for run, name in (*runs, (recheck, "recheck-all")):
         if run.returncode != 0:
             tail = (logs / f"{name}.log").read_text(errors="replace")[-1500:]
             print(f"FAIL: the {name} crawl exited with {run.returncode}:\n{tail}", flush=True)
-    return Repetition(bare_run, first_run, recrawl, recheck)
+    return Repetition(bare_run, first_run, recrawl, bare_recrawl, recheck)
 
 
 def medians(runs: list[Run]) -> dict[str, Any]:
@@ -310,7 +317,8 @@ def bench_size(n: int, runs: int, server_kind: str, seed: int) -> dict[str, Any]
                 reps.append(rep)
                 print(
                     f"  run {i + 1}/{runs}: bare {rep.bare.wall_s:.1f} s, newswatch {rep.first.wall_s:.1f} s, "
-                    f"re-crawl {rep.recrawl.wall_s:.1f} s, --recheck-all {rep.recheck_all.wall_s:.1f} s",
+                    f"re-crawl {rep.recrawl.wall_s:.1f} s (bare {rep.bare_recrawl.wall_s:.1f} s), "
+                    f"--recheck-all {rep.recheck_all.wall_s:.1f} s",
                     flush=True,
                 )
     finally:
@@ -322,6 +330,6 @@ def bench_size(n: int, runs: int, server_kind: str, seed: int) -> dict[str, Any]
         "mean_article_kb": site.article_bytes / n / 1000,
         "server": server.name,
         "conditional_check": problems,
-        **{k: medians([getattr(r, k) for r in reps]) for k in ("bare", "first", "recrawl", "recheck_all")},
-        "runs": [{k: getattr(r, k).figures() for k in ("bare", "first", "recrawl", "recheck_all")} for r in reps],
+        **{k: medians([getattr(r, k) for r in reps]) for k in CRAWLS},
+        "runs": [{k: getattr(r, k).figures() for k in CRAWLS} for r in reps],
     }
