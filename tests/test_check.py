@@ -76,3 +76,21 @@ def test_listing_links_are_the_ones_scrapys_link_extractor_reads() -> None:
         "http://x.cn/base/g.docx/",
         "http://x.cn/base/h.htm",
     ]
+
+
+def test_a_link_is_classified_as_the_registry_says() -> None:
+    # What a crawl follows (worked out once per link and crawl): off the site, an article by
+    # its key (tracking parameters and www. folded), a listing page, or nothing to follow.
+    from crawler.config import Site
+    from crawler.spiders.site import LinkKind, link_kind
+
+    site = Site("x", ("http://www.x.cn/news/",), ("x.cn",), r"/news/\d+\.html$", follow_pattern=r"/news/index_\d+")
+    tracking = ("utm_*",)
+    assert link_kind(site, "http://other.cn/news/1.html", tracking) == LinkKind("http://other.cn/news/1.html", False)
+    assert link_kind(site, "http://www.x.cn/news/7.html?utm_source=a", tracking) == LinkKind(
+        "http://www.x.cn/news/7.html", True, key="x.cn/news/7.html"
+    )
+    assert link_kind(site, "http://x.cn/news/index_2.html", tracking) == LinkKind(
+        "http://x.cn/news/index_2.html", True, listing=True
+    )
+    assert link_kind(site, "http://x.cn/about.html", tracking) == LinkKind("http://x.cn/about.html", True)

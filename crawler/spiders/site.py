@@ -55,6 +55,30 @@ class ListingLinks:
         return [link for link in links if not urlparse(link.url).path.lower().endswith(_FILE_SUFFIXES)]
 
 
+# Links whose kind a crawl remembers (about 300 bytes each); past this they are worked out each time.
+MAX_LINK_KINDS = 100_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LinkKind:
+    """Where a listing's link leads: its clean URL, on the site or not, an article (by key) or a listing page."""
+
+    url: str
+    owned: bool
+    key: str | None = None  # the article's key, when the link is to one of the site's articles
+    listing: bool = False  # a listing or pagination page of the site worth following
+
+
+def link_kind(site: Site, link: str, tracking: tuple[str, ...]) -> LinkKind:
+    """Classify a link by the registry entry: off the site, an article, a listing page, or none of these."""
+    url = clean_url(link, tracking)
+    if not site.owns(url):
+        return LinkKind(url, owned=False)
+    if site.is_article(url):
+        return LinkKind(url, owned=True, key=url_key(url, tracking))
+    return LinkKind(url, owned=True, listing=site.is_listing(url))
+
+
 def link_extractor() -> ListingLinks:
     """How a listing page's links are read (`newswatch check` reads them the same way)."""
     return ListingLinks()
@@ -102,6 +126,7 @@ class SiteSpider(scrapy.Spider):
         self.remembered: dict[str, Listing] = {}  # listing pages as last read whole, by URL
         self.with_files: set[str] = set()  # keys of known articles with attachments, when the crawl began
         self.evidence = SiteEvidence(None)
+        self._link_kinds: dict[str, LinkKind] = {}  # what each link read so far leads to
 
     @property
     def run(self) -> CrawlRun:
@@ -219,20 +244,28 @@ class SiteSpider(scrapy.Spider):
     def _leads_on(self, links: list[tuple[str, str]], page: str) -> bool:
         """True when some link is to another page of the site (whatever the registry's patterns
         say now: they may say more at the next crawl, which replays the links through them)."""
-        return any(self.site.owns(url) and url != page for url in (clean_url(link, self.tracking) for link, _ in links))
+        return any(kind.owned and kind.url != page for kind in (self._kind(link) for link, _ in links))
 
     def _follow(self, links: Iterable[tuple[str, str]]) -> Iterator[scrapy.Request]:
         for link, text in links:
-            url = clean_url(link, self.tracking)
-            if not self.site.owns(url):
-                continue
-            if self.site.is_article(url):
-                key = url_key(url, self.tracking)
-                self.evidence.add_link(key, text)
-                if key not in self.known and key not in self.requested:  # known ones have their schedule
-                    yield self._article_request(url, recheck=False, key=key)
-            elif self.site.is_listing(url) and url not in self.listing_urls:
-                yield self._listing_request(url)
+            kind = self._kind(link)
+            if kind.key is not None:
+                self.evidence.add_link(kind.key, text)
+                if kind.key not in self.known and kind.key not in self.requested:  # known ones have their schedule
+                    yield self._article_request(kind.url, recheck=False, key=kind.key)
+            elif kind.listing and kind.url not in self.listing_urls:
+                yield self._listing_request(kind.url)
+
+    def _kind(self, link: str) -> LinkKind:
+        """What a link leads to under the registry, worked out once per crawl: a site's listing
+        pages repeat their menus and article links (30,000 links, 5,000 distinct, on a site of
+        5,000 articles), and a re-crawl replays every remembered one."""
+        kind = self._link_kinds.get(link)
+        if kind is None:
+            kind = link_kind(self.site, link, self.tracking)
+            if len(self._link_kinds) < MAX_LINK_KINDS:
+                self._link_kinds[link] = kind
+        return kind
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         """Read a whole article page into an item, then its attachments; other answers are settled."""
