@@ -40,7 +40,7 @@ from crawler.workers import ExtractionPool, reset_pool, shared_pool, write_turn_
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
 from store.listings import Listing, remember_listings
-from store.record import now_iso
+from store.record import now_iso, recorded_in_crawl
 
 logger = logging.getLogger(__name__)
 # A re-crawl is mostly articles answering 304, and a transaction each was a twentieth of its
@@ -175,7 +175,23 @@ class LocalBackend:
         except StoreWriteError as exc:
             if isinstance(exc.__cause__, BrokenProcessPool):  # a worker died (killed, out of memory)
                 reset_pool(pool)
+                stored = self._recorded_before_it_died(item)
+                if stored is not None:
+                    return stored
             raise
+
+    def _recorded_before_it_died(self, item: ArticleItem) -> PageOutcome | None:
+        """The outcome of a page whose worker died after its write committed: stored, so not a
+        failure (the run would say failed of a page it had stored). None when it is not stored,
+        or stored unchanged, which leaves no trace to tell by (it fails; the next crawl checks it)."""
+        assert self.db is not None
+        try:
+            outcome = recorded_in_crawl(self.db, [item.key, *item.aliases], self.run_id)
+        except sqlite3.Error:
+            return None
+        if outcome is None:
+            return None
+        return PageOutcome(Verb(outcome.value), item.article.url, item.key, title=item.article.title)
 
     async def file(self, item: FileItem) -> PageOutcome:
         assert self.db is not None

@@ -103,6 +103,21 @@ def attachments_json(article: Article) -> str | None:
     return json.dumps([a.to_dict() for a in article.attachments], ensure_ascii=False)
 
 
+def recorded_in_crawl(db: Database, keys: list[str], crawl_id: int | None) -> Outcome | None:
+    """NEW or EDITED when the article these keys name got that event from this crawl (its
+    latest), else None: a page whose recording process died after the commit is stored, and
+    its event says so. (An unchanged page leaves no event: None.)"""
+    row = find_article(db, keys)
+    if row is None or crawl_id is None:
+        return None
+    events = db.execute(
+        "SELECT kind FROM events WHERE article_id = ? AND crawl_id = ? AND kind IN ('new', 'edited')"
+        " ORDER BY id DESC LIMIT 1",
+        [row["id"], crawl_id],
+    ).fetchall()
+    return Outcome(events[0][0]) if events else None
+
+
 def record(db: Database, site: str, article: Article, fetch: Fetch, rebase: Rebase | None = None) -> Recorded:
     """Store one observation of an article in one transaction; say whether it is new or edited.
 

@@ -199,3 +199,26 @@ def test_a_store_is_migrated_in_one_transaction(tmp_path: Path, monkeypatch: pyt
     db = open_db(path)
     names = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert names == [m.name for m in store_db.MIGRATIONS._migrations]
+
+
+def test_what_a_crawl_recorded_is_read_back_by_any_of_the_articles_keys(db) -> None:  # type: ignore[no-untyped-def]
+    # How a crawl tells a page stored by a worker that died before answering from one it never
+    # stored: the article's new or edited event from that crawl.
+    from store.crawls import start_crawl
+    from store.record import recorded_in_crawl
+
+    first, second = start_crawl(db, "cqc-en"), start_crawl(db, "cqc-en")
+    key, alias = "cqc.com.cn/www/english/c/2020-11-23/595351.shtml", "cqc.com.cn/en/595351"
+    assert recorded_in_crawl(db, [key], first) is None  # not stored at all
+    fetch = Fetch(fetched_at="2026-01-01T00:00:00+00:00", raw=b"<html>page</html>", crawl_id=first, aliases=(alias,))
+    record(db, "cqc-en", _article(), fetch)
+    assert recorded_in_crawl(db, [key], first) is Outcome.NEW
+    assert recorded_in_crawl(db, ["unknown.cn/1", alias], first) is Outcome.NEW
+    assert recorded_in_crawl(db, [key], second) is None  # stored, but by another crawl
+    same = Fetch(fetched_at="2026-01-02T00:00:00+00:00", raw=b"<html>page</html>", crawl_id=second)
+    record(db, "cqc-en", _article(), same)
+    assert recorded_in_crawl(db, [key], second) is None  # unchanged leaves no event to tell by
+    edited = Fetch(fetched_at="2026-01-03T00:00:00+00:00", raw=b"<html>new</html>", crawl_id=second)
+    record(db, "cqc-en", _article(("First paragraph.", "A changed paragraph.")), edited)
+    assert recorded_in_crawl(db, [key], second) is Outcome.EDITED
+    assert recorded_in_crawl(db, [key], None) is None
