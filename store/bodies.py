@@ -47,7 +47,9 @@ def body(db: Database, version_id: int) -> str:
 # Bodies unpacked lately, per open store, by version id. `history` and `export --all-versions`
 # read an article's versions one after another, each packed against the next: without them,
 # every version unpacked the whole chain above it again (1,000 versions: 8.6 s of `history`).
-# A version's text never changes (only how it is kept), and no version is ever deleted.
+# A committed version's text never changes (only how it is kept), and no version is ever
+# deleted. One written by a transaction still open may be rolled back, and SQLite then gives
+# its id to the next version, with another text: inside a transaction nothing is kept here.
 _UNPACKED: weakref.WeakKeyDictionary[Database, OrderedDict[int, str]] = weakref.WeakKeyDictionary()
 _UNPACKED_KEPT = 64
 
@@ -56,6 +58,7 @@ def _unpack(db: Database, version_id: int, blob: bytes, base_id: int) -> str:
     # Walk the chain of bases to a body at hand (plain, or unpacked lately), then unpack back
     # up it: a loop, not recursion, so an article edited a thousand times still reads.
     unpacked = _UNPACKED.setdefault(db, OrderedDict())
+    keep = not db.conn.in_transaction
     chain = [(version_id, blob)]
     while True:
         if len(chain) > _MAX_CHAIN:
@@ -74,10 +77,11 @@ def _unpack(db: Database, version_id: int, blob: bytes, base_id: int) -> str:
     try:
         for link_id, packed in reversed(chain):
             text = zstd.decompress(packed, zstd_dict=_dictionary(text)).decode("utf-8")
-            unpacked[link_id] = text
-            unpacked.move_to_end(link_id)
-            if len(unpacked) > _UNPACKED_KEPT:
-                unpacked.popitem(last=False)
+            if keep:
+                unpacked[link_id] = text
+                unpacked.move_to_end(link_id)
+                if len(unpacked) > _UNPACKED_KEPT:
+                    unpacked.popitem(last=False)
     except (zstd.ZstdError, ValueError) as exc:  # ValueError: not UTF-8, or a base too short for a dictionary
         raise BodyError(f"version {version_id}: its body cannot be unpacked: {exc}") from exc
     return text

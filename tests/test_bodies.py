@@ -187,3 +187,30 @@ def test_a_damaged_packed_body_leaves_every_reader_working(tmp_path: Path) -> No
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_body_read_in_a_transaction_rolled_back_is_not_read_again(tmp_path: Path) -> None:
+    """A version written and read inside a transaction that is then rolled back (a full disk
+    at the commit, a writer's batch that failed) frees its id, which SQLite gives to the next
+    version with another text: the same connection reads the new text, not the old one."""
+    from store.db import write
+
+    db = open_db(tmp_path / "s.db")
+    rng = random.Random(11)
+    first = _text(rng)
+    texts = [first, _edit(rng, first)]
+    for step, text in enumerate(texts):
+        _record(db, text, step)
+    gone = [_edit(rng, texts[-1]) + " Rolled back.", _edit(rng, texts[-1]) + " Also rolled back."]
+    try:
+        with write(db):
+            for step, text in enumerate(gone, start=2):
+                _record(db, text, step)
+            assert [body(db, v) for (v,) in db.execute("SELECT id FROM versions ORDER BY id")] == [*texts, *gone]
+            raise RuntimeError("the commit failed")
+    except RuntimeError:
+        pass
+    texts.append(_edit(rng, texts[-1]) + " Stored.")
+    _record(db, texts[-1], 5)  # takes the id of the first version rolled back
+    ids = [v for (v,) in db.execute("SELECT id FROM versions ORDER BY id")]
+    assert {v: body(db, v) for v in ids} == dict(zip(ids, texts, strict=True))
