@@ -47,6 +47,7 @@ class Item:
     previous_version_id: int | None = None  # an edit: the version before the window's edits
     language: str | None = None
     attachments: list[AttachmentChange] = field(default_factory=list)  # documents added, removed, replaced
+    unreadable: list[str] = field(default_factory=list)  # an edit whose texts cannot all be read: why
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; edited items carry changed_fields and diff."""
@@ -67,6 +68,8 @@ class Item:
             out["previous_version_id"] = self.previous_version_id
             out["diff"] = {k: [h.to_dict() for h in v] for k, v in self.diff.items()}
             out["attachments"] = [change.to_dict() for change in self.attachments]
+            if self.unreadable:
+                out["unreadable"] = self.unreadable
         if self.watch:
             out["watch"] = self.watch
         return out
@@ -246,7 +249,17 @@ def _edited_item(db: Database, edits: list[dict[str, Any]]) -> Item | None:
     item.changed_fields = fields + (["attachments"] if documents else [])
     item.previous_version_id = before.get("id")
     item.diff = stored_diffs(db, before, after, fields)
+    item.unreadable = unreadable(before, after)
     return item
+
+
+def unreadable(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Why an edit's body has no diff: the versions whose stored text cannot be read."""
+    return [
+        f"the text of v{v.get('id')} cannot be read from the store ({v['body_error']})"
+        for v in (before, after)
+        if v.get("body_error")
+    ]
 
 
 def stored_diffs(
@@ -260,7 +273,9 @@ def stored_diffs(
         data = json.loads(cached)
         return {name: [Hunk.from_dict(h) for h in data[name]] for name in fields if name in data}
     text = versions_diff(before, after)
-    if "body_error" not in before and "body_error" not in after:  # a diff from an unreadable body is not kept
+    if unreadable(before, after):  # an unreadable body reads as "": its diff is neither kept nor shown
+        fields = [name for name in fields if name != "body"]
+    else:
         save_diff(db, before["id"], after["id"], ALGORITHM, text)
     data = json.loads(text)
     return {name: [Hunk.from_dict(h) for h in data[name]] for name in fields}

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from crawler.config import Config
 from store.queries import feed_events, version
 
-from .digest import DIFF_FIELDS, stored_diffs, summary
+from .digest import DIFF_FIELDS, stored_diffs, summary, unreadable
 from .html import change_html, safe_link
 from .render import printable
 
@@ -73,6 +73,7 @@ def _content(db: Database, event: dict) -> str:  # type: ignore[type-arg]
         before, after = version(db, event["previous_version_id"]) or {}, version(db, event["version_id"]) or {}
         fields = [f for f in DIFF_FIELDS if (before.get(f) or "") != (after.get(f) or "")]
         changes = "".join(change_html(n, h) for n, hs in stored_diffs(db, before, after, fields).items() for h in hs)
+        changes += "".join(f"<p>body: {escape(note)}</p>" for note in unreadable(before, after))
         return site + f"<p>changed: {escape(', '.join(json.loads(event['changed_fields'] or '[]')))}</p>" + changes
     if event["kind"] in ("gone", "back"):
         verb = "no longer answers (404/410)" if event["kind"] == "gone" else "answers again"

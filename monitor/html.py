@@ -85,6 +85,7 @@ def _article(digest: Digest, item: Item) -> str:
     if item.changed_fields:
         body = f'<div class="meta">changed: {escape(", ".join(item.changed_fields))}</div>'
         body += "".join(change_html(name, h) for name, hunks in item.diff.items() for h in hunks)
+        body += "".join(f'<div class="meta">body: {escape(note)}</div>' for note in item.unreadable)
         body += "".join(_document(change) for change in item.attachments)
     else:
         body = f'<p class="summary">{escape(item.summary)}</p>' if item.summary else ""

@@ -100,6 +100,7 @@ def _text_item(digest: Digest, item: Item) -> list[str]:
     if item.changed_fields:
         out.append(f"    changed: {', '.join(item.changed_fields)}")
         out += [f"    {name}: {text_hunk(h)}" for name, hunks in item.diff.items() for h in hunks]
+        out += [f"    body: {note}" for note in item.unreadable]
         out += [f"    {change.describe()}" + _text_link(change) for change in item.attachments]
     return out
 
@@ -154,6 +155,7 @@ def _md_item(digest: Digest, item: Item) -> list[str]:
     if item.changed_fields:
         out.append(f"  Changed: {', '.join(item.changed_fields)}")
         out += [f"  - {name}: {md_hunk(h)}" for name, hunks in item.diff.items() for h in hunks]
+        out += [f"  - body: {note}" for note in item.unreadable]
         out += [f"  - {_md_change(change)}" for change in item.attachments]
     elif item.summary:
         out.append(f"  {md_escape(item.summary)}")
@@ -168,12 +170,18 @@ def _md_change(change: AttachmentChange) -> str:
 
 
 def render_change(
-    url: str, fields: Sequence[str], diffs: dict[str, list[Hunk]], when: str, documents: Sequence[AttachmentChange] = ()
+    url: str,
+    fields: Sequence[str],
+    diffs: dict[str, list[Hunk]],
+    when: str,
+    documents: Sequence[AttachmentChange] = (),
+    unreadable: Sequence[str] = (),
 ) -> str:
-    """The last change of one article, for `newswatch diff`."""
+    """The last change of one article, for `newswatch diff` (unreadable: why the body has no diff)."""
     lines = [f"{url}", f"changed {when}: {', '.join(fields) or 'nothing'}"]
     for name, hunks in diffs.items():
         for hunk in hunks:
             lines.append(f"  {name}: {text_hunk(hunk)}")
+    lines += [f"  body: {note}" for note in unreadable]
     lines += [f"  {change.describe()}{_text_link(change)}" for change in documents]
     return printable("\n".join(lines) + "\n")

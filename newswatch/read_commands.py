@@ -173,7 +173,7 @@ def diff_cmd(obj: Context, url: str) -> None:
     """Show the last change of the article at URL, word by word."""
     from common.diff import DIFF_FIELDS
     from monitor.attachments import attachment_changes
-    from monitor.digest import stored_diffs
+    from monitor.digest import stored_diffs, unreadable
     from monitor.render import render_change
 
     config = obj.config()
@@ -189,7 +189,8 @@ def diff_cmd(obj: Context, url: str) -> None:
     # The diff the crawl stored with the edit (the digest's), and a replaced document by its sizes.
     diffs = stored_diffs(db, before, after, [f for f in DIFF_FIELDS if f in fields])
     documents = attachment_changes(before, after, [last])
-    click.echo(render_change(article["url"], fields, diffs, last["at"], documents), nl=False)
+    notes = unreadable(before, after)
+    click.echo(render_change(article["url"], fields, diffs, last["at"], documents, notes), nl=False)
 
 
 def _article(db, url: str, tracking: tuple[str, ...]) -> dict:  # type: ignore[no-untyped-def]

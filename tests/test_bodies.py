@@ -12,8 +12,11 @@ from datetime import date
 from pathlib import Path
 
 from common.article import Article
+from common.diff import ALGORITHM
+from monitor.digest import stored_diffs
 from store import open_db, record
 from store.bodies import body, pack_site_bodies
+from store.diffs import cached_diff
 from store.queries import version, versions_of
 from store.record import Fetch
 from store.search import SearchQuery, search
@@ -169,7 +172,14 @@ def test_a_damaged_packed_body_leaves_every_reader_working(tmp_path: Path) -> No
     # The day's edits, merged from the first one's earlier version, which cannot be read.
     digest = json.loads(cli("digest", "--since", "2026-01-01T00:00:00.500+00:00", "--format", "json").stdout)
     assert [item["url"] for item in digest["edited"]] == [URL]
-    assert "Step 5" in cli("diff", URL).stdout
+    # Its body has no diff (an unreadable text reads as "": everything would show as added),
+    # and the digest says why.
+    assert "body" not in digest["edited"][0]["diff"]
+    (why,) = digest["edited"][0]["unreadable"]
+    assert why.startswith(f"the text of v{ids[0]} cannot be read from the store (version {ids[0]}: its body cannot")
+    text = cli("digest", "--since", "2026-01-01T00:00:00.500+00:00").stdout
+    assert f"body: the text of v{ids[0]} cannot be read from the store" in text
+    assert "Step 5" in cli("diff", URL).stdout  # the last edit's two texts are readable
     port = free_port()
     env = {**os.environ, "NEWSWATCH_DB": str(tmp_path / "s.db")}
     log = tmp_path / "serve.log"
@@ -187,6 +197,19 @@ def test_a_damaged_packed_body_leaves_every_reader_working(tmp_path: Path) -> No
     finally:
         server.terminate()
         server.wait(timeout=30)
+    # No diff is kept from an unreadable text, in a store a digest could write to.
+    db = open_db(tmp_path / "s.db")
+    before, after = version(db, ids[1], strict=False), version(db, ids[3], strict=False)
+    assert "body" not in stored_diffs(db, before, after, ["body"])
+    assert cached_diff(db, ids[1], ids[3], ALGORITHM) is None
+    # The last edit from a text damaged since: `diff` says so instead of showing it all added.
+    blob = db.execute("SELECT body_z FROM versions WHERE id = ?", [ids[4]]).fetchone()[0]
+    db.execute("UPDATE versions SET body_z = ? WHERE id = ?", [bytes(b ^ 0x5A for b in blob), ids[4]])
+    db.conn.commit()
+    db.close()
+    shown = cli("diff", URL).stdout
+    assert f"body: the text of v{ids[4]} cannot be read from the store" in shown
+    assert "Step 5" not in shown
 
 
 def test_a_body_read_in_a_transaction_rolled_back_is_not_read_again(tmp_path: Path) -> None:
