@@ -122,8 +122,8 @@ def _stored(
     never dropped as a malformed entry, which would leave no trace of it."""
     try:
         outcome = store()
-    except sqlite3.OperationalError:
-        raise  # busy, locked, full: the whole observation is tried again later
+    except (sqlite3.OperationalError, OSError):
+        raise  # busy, locked, full, an I/O error: the whole observation is tried again later (writer.py)
     except Exception as exc:  # (its savepoint rolled back what it wrote)
         reason = _failure(exc)
         outcome = PageOutcome(Verb.FAILED, url, key, reason=reason, store_error=True, file_of=file_of)
