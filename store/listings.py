@@ -36,9 +36,18 @@ def remembered_listings(db: Database, site: str) -> dict[str, Listing]:
 
 
 def remember_listings(db: Database, site: str, listings: list[Listing], at: str) -> None:
-    """Keep listing pages as read whole now (replacing what was kept of each), in one transaction."""
+    """Keep listing pages as read whole (replacing what was kept of each), in one transaction;
+    `at` stands for when a page was read if the Listing does not say."""
     rows = [
-        [site, x.url, x.etag, x.last_modified, x.title, json.dumps([list(k) for k in x.links], ensure_ascii=False), at]
+        [
+            site,
+            x.url,
+            x.etag,
+            x.last_modified,
+            x.title,
+            json.dumps([list(k) for k in x.links], ensure_ascii=False),
+            x.read_at or at,
+        ]
         for x in listings
     ]
     with write(db):

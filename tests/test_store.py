@@ -222,3 +222,18 @@ def test_what_a_crawl_recorded_is_read_back_by_any_of_the_articles_keys(db) -> N
     record(db, "cqc-en", _article(("First paragraph.", "A changed paragraph.")), edited)
     assert recorded_in_crawl(db, [key], second) is Outcome.EDITED
     assert recorded_in_crawl(db, [key], None) is None
+
+
+def test_a_listing_page_is_remembered_as_read_when_it_was_read(db) -> None:  # type: ignore[no-untyped-def]
+    # A crawl remembers its listing pages when it closes; the day after which one is read whole
+    # again counts from when it was read, not from the end of a long crawl.
+    from store.listings import Listing, remember_listings, remembered_listings
+
+    read = Listing(
+        "http://x.cn/news/", '"e1"', None, "News", (("http://x.cn/news/1.html", "One"),), "2026-01-01T08:00:00"
+    )
+    undated = Listing("http://x.cn/news/index_2.html", None, None, "News", ())
+    remember_listings(db, "x", [read, undated], "2026-01-01T09:30:00")
+    kept = remembered_listings(db, "x")
+    assert kept[read.url] == read
+    assert kept[undated.url].read_at == "2026-01-01T09:30:00"

@@ -31,6 +31,7 @@ from crawler.siteview import SiteView
 from crawler.spiders.reasons import conditional_headers, failure_reason, header
 from crawler.workers import reset_pool, shared_pool
 from store.listings import Listing
+from store.record import now_iso
 
 _MiB = 1024 * 1024
 # A listing page is read whole at least this often, whatever its validators say.
@@ -238,7 +239,7 @@ class SiteSpider(scrapy.Spider):
         # links to no other page of the site (an error page sent as a 200).
         if itself and not transfer_damage(response.body, response.flags, True) and self._leads_on(links, clean):
             etag, modified = header(response, "ETag"), header(response, "Last-Modified")
-            self.run.listing_read(Listing(clean, etag, modified, title, tuple(links)))
+            self.run.listing_read(Listing(clean, etag, modified, title, tuple(links), read_at=now_iso()))
         yield from self._follow(links)
 
     def _leads_on(self, links: list[tuple[str, str]], page: str) -> bool:
