@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -78,11 +79,26 @@ class ExtractionPool:
                     raise BrokenProcessPool("the extraction pool was closed (a worker died)") from None
                 raise
 
-    def close(self) -> None:
-        """Stop the workers (queued work is dropped: the crawl is over)."""
-        if self._executor is not None:
-            executor, self._executor = self._executor, None
+    def close(self, broken: bool = False) -> None:
+        """Stop the workers (queued work is dropped: the crawl is over).
+
+        A broken pool (a worker died) is not waited for: Python 3.11's executor, breaking while
+        it started a worker, can leave that worker idle on its task queue, never told to stop,
+        and wait for it for good — with the crawl's reactor waiting behind (a crawl hung so
+        after a worker was killed). Every page of a broken pool has failed already, so its
+        workers are killed, and its own threads then end.
+        """
+        if self._executor is None:
+            return
+        executor, self._executor = self._executor, None
+        if not broken:
             executor.shutdown(wait=True, cancel_futures=True)
+            return
+        processes = list((getattr(executor, "_processes", None) or {}).values())  # (no public list)
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):  # gone already, or closed
+                process.kill()
 
 
 _POOL: ExtractionPool | None = None
@@ -193,6 +209,6 @@ def reset_pool(broken: ExtractionPool | None = None) -> None:
     if _POOL is not None and (broken is None or _POOL is broken):
         pool, _POOL = _POOL, None
         try:
-            pool.close()
+            pool.close(broken=True)
         except Exception as exc:  # a broken executor may refuse even to shut down
             logger.warning("closing a broken extraction pool: %s", exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -79,6 +81,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path
             child.wait()
             pools.append(len(pool))
             left = _still_running(pool, within=10.0)
+            for pid in left:  # (not left running after the test fails)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             assert not left, f"the killed crawl left processes behind: {left}"
             if _has_schema(db_path):  # (a kill before the new store's schema committed leaves it empty)
                 stored.append((_check_whole(db_path)["articles"], len(site.pages)))
@@ -131,7 +136,7 @@ def test_a_worker_killed_mid_crawl_fails_its_pages_and_the_crawl_goes_on(tmp_pat
     # The extraction workers also record the pages. One killed mid-crawl (out of memory, say)
     # breaks the pool: the pages it held fail with why, the rest are read by fresh workers,
     # every page has one outcome, the store stays whole, and the next crawl fills the gap.
-    total = 40
+    total = 60
     with FaultSite(articles=total, validators=False, delay=0.2) as site:
         from .faults import Page, paragraphs
 
@@ -149,21 +154,30 @@ def test_a_worker_killed_mid_crawl_fails_its_pages_and_the_crawl_goes_on(tmp_pat
             [sys.executable, "-m", "newswatch", "crawl", "--quiet"],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        killed = False
-        while time.monotonic() < deadline and not killed and child.poll() is None:
-            time.sleep(0.01)
-            if site.hits(long) == 0:
-                continue
-            time.sleep(0.1)  # the long page is being read in a worker now
-            workers = [pid for pid in _descendants(child.pid) if _parent(_parent(pid)) == child.pid]
-            for pid in workers:  # the forkserver's children that are busy with a page
-                if _state(pid) == "R":
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
-                        killed = True
-        assert killed, "no extraction worker was killed mid-crawl"
-        out, err = child.communicate(timeout=120)
+        try:
+            deadline = time.monotonic() + 60
+            killed = False
+            while time.monotonic() < deadline and not killed and child.poll() is None:
+                time.sleep(0.01)
+                if site.hits(long) == 0:
+                    continue
+                time.sleep(0.1)  # the long page is being read in a worker now
+                workers = [pid for pid in _descendants(child.pid) if _parent(_parent(pid)) == child.pid]
+                for pid in workers:  # the forkserver's children that are busy with a page
+                    if _state(pid) == "R":
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
+                            killed = True
+            assert killed, "no extraction worker was killed mid-crawl"
+            time.sleep(0.2)  # the broken pool has failed its pages by now: later ones go to fresh workers
+            mark = len(site.requests)
+            out, err = child.communicate(timeout=120)  # (a crawl that hangs on its broken pool fails here)
+        finally:
+            if child.poll() is None:  # never leave a crawl (and its pool) running after a failure
+                child.kill()
+                child.wait(timeout=30)
+        paths = {p.split("?")[0] for p, _ in site.requests[mark:]}
+        later = {p for p in paths if re.fullmatch(r"/news/\d+\.html", p)}  # article pages
         summary = next(line for line in out.splitlines() if line.startswith("total"))
         assert child.returncode in (0, 1), err[-2000:]
         new, failed = (int(summary.split(f"{word}")[0].split()[-1]) for word in (" new", " failed"))
@@ -171,6 +185,9 @@ def test_a_worker_killed_mid_crawl_fails_its_pages_and_the_crawl_goes_on(tmp_pat
         counts = _check_whole(db_path)
         assert counts["articles"] == new
         db = open_readonly(db_path)
+        # The crawl went on: every article asked for after the pool broke was read and stored.
+        stored = {urlsplit(url).path for (url,) in db.execute("SELECT url FROM articles")}
+        assert len(later) >= 5 and later <= stored, (len(later), sorted(later - stored), summary)
         reasons = [r[0] for r in db.execute("SELECT reason FROM failures")]
         db.close()
         assert len(reasons) == failed and all("died" in r or "BrokenProcessPool" in r for r in reasons), reasons
