@@ -32,6 +32,7 @@ from crawler.recording import (
     store_file,
     store_not_modified,
     store_outcome,
+    upkeep_at,
 )
 from crawler.runstatus import Tally, run_status
 from crawler.siteview import SiteView, StoreView
@@ -81,8 +82,8 @@ class Backend(Protocol):
         """Remember listing pages read whole (their validators and links) for the next crawl."""
         ...
 
-    def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
-        """Close the run (re-learning the site profile first); its status and error; release the lock."""
+    async def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
+        """Close the run (then re-learn the site profile); its status and error; release the lock."""
         ...
 
 
@@ -233,7 +234,7 @@ class LocalBackend:
         with write_turn_of_the_workers():
             remember_listings(self.db, self.site, listings, now_iso())
 
-    def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
+    async def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
         assert self.db is not None and self.run_id is not None
         try:
             try:
@@ -244,9 +245,27 @@ class LocalBackend:
             status, error = run_status(reason, tally)
             with write_turn_of_the_workers():  # (another site's crawl in this process may be recording)
                 finish_crawl(self.db, self.run_id, tally.counts, status, error)
-            after_crawl(self.db, self.site, sorted(listing_titles))  # after the row: it must not lose the run
+            await self._upkeep(sorted(listing_titles))  # after the row: it must not lose the run
             return status, error
         finally:
             self.db.close()
             if self.lock is not None:
                 self.lock.release()
+
+    async def _upkeep(self, listing_titles: list[str]) -> None:
+        """The site's profile learned again and its new raw pages packed, in a worker (see
+        recording.upkeep_at); its failures are logged, never the run's."""
+        assert self.db is not None
+        pool = shared_pool(self.workers)
+        if pool.in_process:
+            after_crawl(self.db, self.site, listing_titles)
+            return
+        try:
+            notes = await pool.run(upkeep_at, str(self.db_path), self.store_identity, self.site, listing_titles)
+        except Exception as exc:  # the worker died, or the store was replaced: the next crawl tries again
+            if isinstance(exc, BrokenProcessPool):
+                reset_pool(pool)
+            logger.error("[%s] cannot learn the site profile nor pack its pages: %s", self.site, exc)
+            return
+        for level, message in notes:
+            logger.log(level, message)

@@ -107,7 +107,7 @@ class CrawlRun:
         self.opened = True
         self.crawler.stats.set_value("newswatch/crawl_id", self.backend.run_id)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Settle what never got an answer, then close the run with its status and counts."""
         if not self.opened:
             return
@@ -126,7 +126,7 @@ class CrawlRun:
             if recorded is not None:
                 self.crawler.stats.set_value("newswatch/recorded_by_workers", recorded)
             self.opened = False
-            status, _ = self.backend.close(reason, self.tally, titles)
+            status, _ = await self.backend.close(reason, self.tally, titles)
             self.crawler.stats.set_value("newswatch/status", status)
         except Exception as exc:  # the store itself failed: the next crawl closes the row as killed
             logger.error("[%s] cannot close crawl run %s: %s", self.site, self.backend.run_id, exc)

@@ -14,6 +14,7 @@ from crawler.extract import SiteProfile
 from crawler.items import ArticleItem, FileItem
 from crawler.outcomes import PageOutcome, StoreWriteError, Verb, file_key
 from crawler.rebase import rebase_under
+from crawler.upkeep import Note, upkeep
 from crawler.workers import taking_turn, write_turn
 from store import Outcome, open_db, record
 from store.attachments import FileFetch, FileOutcome, record_file, record_file_not_modified
@@ -87,6 +88,17 @@ def store_article_at(
     db = _worker_store(db_path, identity)
     with taking_turn(write_turn()):
         return store_article(db, item, crawl_id, now_iso(), profile)
+
+
+def upkeep_at(db_path: str, identity: tuple[int, int] | None, site: str, listing_titles: list[str]) -> list[Note]:
+    """The site's upkeep after its crawl (crawler.upkeep) in an extraction worker; what to log.
+
+    Learning the profile parses up to 100 stored pages (0.15 s) and packing compresses the
+    new raw pages: on the reactor thread that stalled every other site crawled in the same
+    process, and the end of this one. Not under the write turn, as in the crawl process: its
+    transactions are short, and the other worker's pages wait for SQLite's lock meanwhile.
+    """
+    return upkeep(_worker_store(db_path, identity), site, listing_titles)
 
 
 def file_identity(path: str | Path) -> tuple[int, int]:

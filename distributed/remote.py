@@ -111,7 +111,7 @@ class RemoteBackend:
         self._send("outcome", outcome_data(outcome, gone_after))
         return None
 
-    def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
+    async def close(self, reason: str, tally: Tally, listing_titles: set[str]) -> tuple[str, str | None]:
         """Send the run's end (the writer closes its row with the status); release the lock."""
         if self.keeper is not None and self.keeper.running:
             self.keeper.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from crawler.backends import HOLD_304, LocalBackend
@@ -175,5 +176,5 @@ def test_304s_are_written_once_200_are_held_and_before_any_other_write(tmp_path:
     backend.outcome(PageOutcome(Verb.FAILED, "http://x/other", "other", reason="HTTP 500"), 3)
     assert checked() == count - 1  # written before the failure
     backend.outcome(PageOutcome(Verb.NOT_MODIFIED, f"http://x/{count - 1}", f"k{count - 1}", status=304), 3)
-    backend.close("finished", Tally(), set())
+    asyncio.run(backend.close("finished", Tally(), set()))
     assert checked() == count

@@ -13,6 +13,8 @@ import pytest
 from sqlite_utils import Database
 
 from crawler.extract import Article
+from crawler.outcomes import StoreWriteError
+from crawler.recording import file_identity, upkeep_at
 from store import open_db, open_readonly, raw, record
 from store.bodies import body as body_of
 from store.db import MIGRATIONS, register_functions
@@ -251,3 +253,30 @@ def _templated(template: int, i: int, rng: random.Random) -> bytes:
     chrome = random.Random(f"template-{template}")
     links = "".join(f'<a href="/{chrome.getrandbits(40):x}">{chrome.getrandbits(60):x}</a>' for _ in range(200))
     return f"<html><body>{links}<h1>{i}</h1><p>{rng.getrandbits(200):x}</p></body></html>".encode()
+
+
+def test_the_upkeep_a_worker_runs_after_a_crawl_packs_learns_and_says_so(tmp_path: Path, small_threshold: None) -> None:
+    """A crawl with extraction workers has one of them learn the site's profile and pack its
+    pages (crawler.recording.upkeep_at), on the worker's own connection; what it did comes back
+    as log lines for the crawl process to write, and a store replaced meanwhile is not touched."""
+    path = tmp_path / "s.db"
+    db = open_db(path)
+    rng = random.Random(5)
+    for i in range(15):  # the 11th trained the dictionary: the 10 before it are still zlib
+        _record(db, "alpha", i, _page("alpha", i, rng))
+    pages = _pages(db)
+    db.close()
+    notes = upkeep_at(str(path), file_identity(path), "alpha", ["Alpha News"])
+    assert [message.split(":")[0] for _, message in notes] == ["[alpha] packed 10 raw pages"]
+    reader = open_readonly(path)
+    try:
+        assert _pages(reader) == pages  # every page still exactly its bytes
+        assert reader.execute(f"SELECT count(*) FROM versions WHERE {raw.ZLIB_ROWS}").fetchone()[0] == 0
+        (profile,) = reader.execute("SELECT profile FROM site_profiles WHERE site = 'alpha'").fetchone()
+        assert "Alpha News" in profile
+    finally:
+        reader.close()
+    path.rename(tmp_path / "old.db")
+    open_db(path).close()  # another store at the same path
+    with pytest.raises(StoreWriteError, match="replaced"):
+        upkeep_at(str(path), file_identity(tmp_path / "old.db"), "alpha", [])
