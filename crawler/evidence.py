@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 from crawler.extract import PageHints, ProfileBuilder, SiteProfile
+from crawler.extract.profile import PageRank, Sampled, read_sample
 
 if TYPE_CHECKING:
     from crawler.siteview import SiteView
@@ -19,6 +20,14 @@ if TYPE_CHECKING:
 WARMUP_PAGES = 20
 WARMUP_MAX_SECONDS = 10.0  # a listing page that never answers must not hold the crawl
 _POLL_SECONDS = 0.1
+
+
+# Reads a page for the site profile: (page, content type, its rank) -> what the sample keeps.
+ReadSample = Callable[[bytes, str | None, PageRank], Awaitable[Sampled]]
+
+
+async def _read_here(page: bytes, content_type: str | None, rank: PageRank) -> Sampled:
+    return read_sample(page, content_type, rank)
 
 
 class SiteEvidence:
@@ -55,12 +64,26 @@ class SiteEvidence:
         return tuple(self.link_texts.get(key, ()))
 
     async def hints(
-        self, key: str, page: bytes, url: str, content_type: str | None, nothing_else_coming: Callable[[], bool]
+        self,
+        key: str,
+        page: bytes,
+        url: str,
+        content_type: str | None,
+        nothing_else_coming: Callable[[], bool],
+        read: ReadSample = _read_here,
     ) -> PageHints | None:
-        """The hints for one page; while a new site's profile is being learned, wait for it."""
+        """The hints for one page; while a new site's profile is being learned, wait for it.
+
+        `read` reads a page for the profile (the crawl passes its extraction pool's: a parse
+        on the reactor thread would hold every download meanwhile).
+        """
         if self._builder is not None and self.profile is None:
-            self._builder.add(page, url, content_type)
-            self.held += 1
+            rank = self._builder.wants(page, url)
+            if rank is not None:
+                sampled = await read(page, content_type, rank)
+                if self.profile is None:  # (else learned while this page was read)
+                    self._builder.keep(sampled)
+            self.held += 1  # once read: the profile is learned from every page held
             waited = 0.0
             while self.profile is None:
                 if self.held >= WARMUP_PAGES or nothing_else_coming() or waited >= WARMUP_MAX_SECONDS:

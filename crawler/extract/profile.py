@@ -38,7 +38,18 @@ class SitePage:
 
 
 @dataclass(frozen=True)
-class _Sampled:
+class PageRank:
+    """Where a page stands in a site's sample: its URL key, and the hashes that rank it."""
+
+    key: str
+    rank: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """What the profile keeps of one sampled page: its distinct lines, <title> and site name, folded."""
+
+    key: str
     rank: tuple[str, str]
     lines: frozenset[str]
     title: str | None
@@ -50,22 +61,36 @@ class ProfileBuilder:
 
     def __init__(self, sample_size: int = SAMPLE_SIZE):
         self.sample_size = sample_size
-        self._sample: dict[str, _Sampled] = {}
+        self._sample: dict[str, Sampled] = {}
         self._listing_names: set[str] = set()
 
     def add(self, page: bytes | str, url: str, content_type: str | None = None) -> None:
         """Learn from one article page (another version of a known address replaces it only by rank)."""
+        wanted = self.wants(page, url)
+        if wanted is not None:
+            self.keep(read_sample(page, content_type, wanted))
+
+    def wants(self, page: bytes | str, url: str) -> PageRank | None:
+        """The page's rank when the sample would take it (read it with `read_sample`, then
+        `keep` what that returns: the reading may happen in another process); None when not."""
         key = url_key(url)  # www. or not, http or https: one page
-        rank = (
-            _digest(key.encode("utf-8")),
-            _digest(page.encode("utf-8", "replace") if isinstance(page, str) else page),
+        rank = PageRank(
+            key,
+            (_digest(key.encode("utf-8")), _digest(page.encode("utf-8", "replace") if isinstance(page, str) else page)),
         )
         known = self._sample.get(key)
-        if known is not None and known.rank <= rank:
+        if known is not None and known.rank <= rank.rank:
+            return None
+        if known is None and len(self._sample) >= self.sample_size and rank.rank >= self._worst():
+            return None
+        return rank
+
+    def keep(self, sampled: Sampled) -> None:
+        """Take a page `read_sample` read into the sample (unless a better-ranked version came meanwhile)."""
+        known = self._sample.get(sampled.key)
+        if known is not None and known.rank <= sampled.rank:
             return
-        if known is None and len(self._sample) >= self.sample_size and rank >= self._worst():
-            return
-        self._sample[key] = _read(page, content_type, rank)
+        self._sample[sampled.key] = sampled
         if len(self._sample) > self.sample_size:
             worst = max(self._sample, key=lambda k: self._sample[k].rank)
             del self._sample[worst]
@@ -119,17 +144,18 @@ def page_title(page: bytes | str, url: str, content_type: str | None = None) -> 
     return read_meta(parse(text)).title_tag
 
 
-def _read(page: bytes | str, content_type: str | None, rank: tuple[str, str]) -> _Sampled:
+def read_sample(page: bytes | str, content_type: str | None, rank: PageRank) -> Sampled:
+    """Read a page the sample wants (`ProfileBuilder.wants`): parsed and flattened, pure."""
     text = page_text(page, content_type)
     if text is None:
-        return _Sampled(rank, frozenset(), None, None)
+        return Sampled(rank.key, rank.rank, frozenset(), None, None)
     if is_plain_page(text, content_type):
-        return _Sampled(rank, _distinct(b.text for b in text_blocks(text)), None, None)
+        return Sampled(rank.key, rank.rank, _distinct(b.text for b in text_blocks(text)), None, None)
     root = parse(text)
     meta = read_meta(root)
     lines = _distinct(b.text for b in blocks_of(root))
     title = fold(meta.title_tag) if meta.title_tag else None
-    return _Sampled(rank, lines, title, fold(meta.site_name) if meta.site_name else None)
+    return Sampled(rank.key, rank.rank, lines, title, fold(meta.site_name) if meta.site_name else None)
 
 
 def _distinct(texts: Iterable[str]) -> frozenset[str]:

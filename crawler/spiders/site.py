@@ -22,6 +22,7 @@ from crawler.crawlrun import CrawlRun, settle
 from crawler.evidence import SiteEvidence
 from crawler.extract import extract_keyed, page_title
 from crawler.extract import version as extract_version
+from crawler.extract.profile import read_sample
 from crawler.files import file_item, file_requests
 from crawler.integrity import is_unclosed, text_damage, transfer_damage
 from crawler.items import ArticleItem, FileItem
@@ -298,7 +299,14 @@ class SiteSpider(scrapy.Spider):
         workers = self.settings.get("NEWSWATCH_EXTRACT_WORKERS")
         pool = shared_pool(None if workers in (None, "") else int(workers))
         try:
-            hints = await self.evidence.hints(key, response.body, response.url, content_type, self._nothing_else_coming)
+            hints = await self.evidence.hints(
+                key,
+                response.body,
+                response.url,
+                content_type,
+                self._nothing_else_coming,
+                read=lambda page, kind, rank: pool.run(read_sample, page, kind, rank),
+            )
             article, hints_key = await pool.run(extract_keyed, response.body, response.url, content_type, today, hints)
         except Exception as exc:  # a bug the page found, or a worker that died: this page fails, with why
             if isinstance(exc, BrokenProcessPool):
