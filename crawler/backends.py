@@ -37,7 +37,7 @@ from crawler.recording import (
 from crawler.runstatus import Tally, run_status
 from crawler.siteview import SiteView, StoreView
 from crawler.upkeep import after_crawl
-from crawler.workers import ExtractionPool, reset_pool, shared_pool, write_turn_of_the_workers
+from crawler.workers import ExtractionPool, reset_pool, running_pool, shared_pool, write_turn_of_the_workers
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
 from store.listings import Listing, remember_listings
@@ -256,8 +256,10 @@ class LocalBackend:
         """The site's profile learned again and its new raw pages packed, in a worker (see
         recording.upkeep_at); its failures are logged, never the run's."""
         assert self.db is not None
-        pool = shared_pool(self.workers)
-        if pool.in_process:
+        pool = running_pool()
+        # No pool yet: this process extracted no page (a re-crawl answered 304), so there is
+        # nothing new to learn from or pack — starting the workers for it took 0.2 s.
+        if pool is None or pool.in_process:
             after_crawl(self.db, self.site, listing_titles)
             return
         try:

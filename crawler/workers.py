@@ -200,6 +200,11 @@ def shared_pool(workers: int | None = None, max_pending: int = 64) -> Extraction
     return _POOL
 
 
+def running_pool() -> ExtractionPool | None:
+    """The process's pool if something started it (None when no page was extracted yet)."""
+    return _POOL
+
+
 def reset_pool(broken: ExtractionPool | None = None) -> None:
     """Drop a broken pool (a worker died): the next shared_pool() starts fresh workers.
 
