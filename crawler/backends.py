@@ -53,6 +53,17 @@ HOLD_304 = 200
 HOLD_304_SECONDS = 1.0
 
 
+_UPKEEP_TURN: asyncio.Lock | None = None
+
+
+def _upkeep_turn() -> asyncio.Lock:
+    """The turn the sites of one crawl process take for their upkeep (made in the running loop)."""
+    global _UPKEEP_TURN
+    if _UPKEEP_TURN is None:
+        _UPKEEP_TURN = asyncio.Lock()
+    return _UPKEEP_TURN
+
+
 class Backend(Protocol):
     """What a crawl run needs from where its observations go."""
 
@@ -256,14 +267,15 @@ class LocalBackend:
         """The site's profile learned again and its new raw pages packed, in a worker (see
         recording.upkeep_at); its failures are logged, never the run's."""
         assert self.db is not None
-        pool = running_pool()
+        pool = running_pool() if self.workers != 0 else None
         # No pool yet: this process extracted no page (a re-crawl answered 304), so there is
         # nothing new to learn from or pack — starting the workers for it took 0.2 s.
         if pool is None or pool.in_process:
             after_crawl(self.db, self.site, listing_titles)
             return
         try:
-            notes = await pool.run(upkeep_at, str(self.db_path), self.store_identity, self.site, listing_titles)
+            async with _upkeep_turn():  # one site's at a time, as on the reactor: packing holds the write lock
+                notes = await pool.run(upkeep_at, str(self.db_path), self.store_identity, self.site, listing_titles)
         except Exception as exc:  # the worker died, or the store was replaced: the next crawl tries again
             if isinstance(exc, BrokenProcessPool):
                 reset_pool(pool)
