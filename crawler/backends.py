@@ -36,7 +36,7 @@ from crawler.recording import (
 )
 from crawler.runstatus import Tally, run_status
 from crawler.siteview import SiteView, StoreView
-from crawler.upkeep import after_crawl
+from crawler.upkeep import after_crawl, log_notes
 from crawler.workers import ExtractionPool, reset_pool, running_pool, shared_pool, write_turn_of_the_workers
 from store import open_db
 from store.crawls import close_running, finish_crawl, start_crawl
@@ -281,5 +281,4 @@ class LocalBackend:
                 reset_pool(pool)
             logger.error("[%s] cannot learn the site profile nor pack its pages: %s", self.site, exc)
             return
-        for level, message in notes:
-            logger.log(level, message)
+        log_notes(notes)

@@ -24,7 +24,12 @@ def after_crawl(db: Database, site: str, listing_titles: list[str]) -> None:
 
     Neither may lose the run: each failure is logged and the next crawl tries again.
     """
-    for level, message in upkeep(db, site, listing_titles):
+    log_notes(upkeep(db, site, listing_titles))
+
+
+def log_notes(notes: list[Note]) -> None:
+    """Write the upkeep's lines to the crawl's log (also those a worker handed back)."""
+    for level, message in notes:
         logger.log(level, message)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
 import sqlite3
 import zlib
 from datetime import date
@@ -23,6 +24,7 @@ from store.raw import RawPageError, newest_dictionary, pack, pack_site, unpack
 from store.record import Fetch, raw_page
 
 from .conftest import Cli
+from .faults import FaultSite
 
 NOW = "2026-11-22T00:00:00.000+00:00"
 
@@ -280,3 +282,23 @@ def test_the_upkeep_a_worker_runs_after_a_crawl_packs_learns_and_says_so(tmp_pat
     open_db(path).close()  # another store at the same path
     with pytest.raises(StoreWriteError, match="replaced"):
         upkeep_at(str(path), file_identity(tmp_path / "old.db"), "alpha", [])
+
+
+def test_a_crawl_with_workers_packs_its_pages_in_one_and_logs_what_it_did(tmp_path: Path) -> None:
+    """The upkeep after a real crawl runs in an extraction worker: the dictionary trained at
+    the 100th page, the pages stored before it packed after the crawl, every page still the
+    bytes the server sent, and the worker's line in the crawl's log."""
+    with FaultSite(articles=raw.TRAIN_AFTER + 10) as site:
+        registry = tmp_path / "faulty.toml"
+        registry.write_text(site.registry(), encoding="utf-8")
+        cli = Cli(registry, tmp_path / "store.db")
+        result = cli("crawl", "--log-level", "info")
+        assert re.search(r"\[faulty\] packed \d+ raw pages", result.stderr), result.stderr[-2000:]
+        db = open_readonly(cli.db_path)
+        try:
+            rows = list(db.query("SELECT a.url, v.raw FROM articles a JOIN versions v ON v.article_id = a.id"))
+            assert len(rows) == raw.TRAIN_AFTER + 10
+            assert db.execute(f"SELECT count(*) FROM versions WHERE {raw.ZLIB_ROWS}").fetchone()[0] == 0
+            assert all(raw_page(db, r) == site.article(r["url"].split(site.base)[1]) for r in rows)
+        finally:
+            db.close()
